@@ -1,0 +1,210 @@
+//! Persian and Latin text normalisation: the display form of a name or place
+//! (what we store and show) and the matching key (what we compare).
+//!
+//! The rules follow the conventions of `../shared/data/iran/README.md`, so that
+//! our keys and the gazetteer's keys agree.
+
+use std::borrow::Cow;
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+const ZWNJ: char = '\u{200C}';
+
+/// Persian (U+06F0–U+06F9) and Arabic-Indic (U+0660–U+0669) digits as ASCII.
+pub fn ascii_digit(c: char) -> Option<char> {
+    match c {
+        '\u{06F0}'..='\u{06F9}' => char::from_u32(c as u32 - 0x06F0 + u32::from(b'0')),
+        '\u{0660}'..='\u{0669}' => char::from_u32(c as u32 - 0x0660 + u32::from(b'0')),
+        _ => None,
+    }
+}
+
+/// Replaces Persian and Arabic-Indic digits (and the Arabic decimal and
+/// thousands separators) with ASCII. Borrows when there is nothing to change.
+pub fn to_ascii_digits(text: &str) -> Cow<'_, str> {
+    if text.is_ascii()
+        || !text
+            .chars()
+            .any(|c| ascii_digit(c).is_some() || c == '٫' || c == '٬')
+    {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| match c {
+                '٫' => '.',
+                '٬' => ',',
+                c => ascii_digit(c).unwrap_or(c),
+            })
+            .collect(),
+    )
+}
+
+fn is_bidi_or_joiner(c: char) -> bool {
+    matches!(c, '\u{200D}' | '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+fn is_arabic_diacritic(c: char) -> bool {
+    matches!(c, '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{0640}')
+}
+
+/// The display form: Arabic letter variants folded to Persian (ي ى → ی, ك → ک,
+/// ة → ه, ۀ → هٔ), presentation forms folded (NFKC), diacritics and tatweel
+/// removed, digits made ASCII, bidi marks and ZWJ removed, spacing collapsed.
+/// ZWNJ is kept where it joins two letters, since it is part of Persian spelling.
+/// Latin text keeps its case and accents. Idempotent.
+pub fn normalize_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    let mut pending_zwnj = false;
+    // NFKC folds Arabic presentation forms and full-width Latin; it is skipped for
+    // plain ASCII, which it would not change.
+    let chars: Box<dyn Iterator<Item = char>> = if text.is_ascii() {
+        Box::new(text.chars())
+    } else {
+        Box::new(text.nfkc())
+    };
+    for c in chars {
+        let c = match c {
+            'ي' | 'ى' => 'ی',
+            'ك' => 'ک',
+            'ة' => 'ه',
+            c => ascii_digit(c).unwrap_or(c),
+        };
+        if c == 'ۀ' {
+            flush(&mut out, &mut pending_space, &mut pending_zwnj);
+            out.push('ه');
+            out.push('\u{0654}');
+            continue;
+        }
+        if is_bidi_or_joiner(c) || (is_arabic_diacritic(c) && c != '\u{0654}') {
+            continue;
+        }
+        if c.is_whitespace() || c.is_control() {
+            pending_space = !out.is_empty();
+            pending_zwnj = false;
+            continue;
+        }
+        if c == ZWNJ {
+            // A ZWNJ beside a space or at either end does nothing visible.
+            pending_zwnj = !out.is_empty() && !pending_space;
+            continue;
+        }
+        flush(&mut out, &mut pending_space, &mut pending_zwnj);
+        out.push(c);
+    }
+    out
+}
+
+fn flush(out: &mut String, pending_space: &mut bool, pending_zwnj: &mut bool) {
+    if *pending_space {
+        out.push(' ');
+    } else if *pending_zwnj {
+        out.push(ZWNJ);
+    }
+    *pending_space = false;
+    *pending_zwnj = false;
+}
+
+/// The matching key: the display form with alef variants (آ أ إ ٱ → ا), ؤ → و,
+/// ئ → ی and hamza marks folded, Latin lower-cased without accents, and spaces,
+/// ZWNJ, hyphens, dots and apostrophes removed — so `حسین‌زاده`, `حسین زاده` and
+/// `حسینزاده` share one key, as do `Hossein-Zadeh` and `hosseinzadeh`.
+pub fn match_key(text: &str) -> String {
+    let display = normalize_text(text);
+    let mut out = String::with_capacity(display.len());
+    for c in display.nfd() {
+        if is_combining_mark(c) {
+            // Latin accents and the Arabic hamza above (U+0654) go; the letter stays.
+            continue;
+        }
+        match c {
+            'آ' | 'أ' | 'إ' | 'ٱ' => out.push('ا'),
+            'ؤ' => out.push('و'),
+            // NFD splits ئ into Arabic yeh and hamza above; both yehs become Persian.
+            'ئ' | 'ي' | 'ى' => out.push('ی'),
+            'ء' => {}
+            c if c.is_alphanumeric() => out.extend(c.to_lowercase()),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// True when the text contains Arabic-script letters.
+pub fn is_arabic_script(text: &str) -> bool {
+    text.chars().any(|c| matches!(c, '\u{0600}'..='\u{06FF}' | '\u{FB50}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFF}'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use expect_test::{Expect, expect};
+
+    fn check(input: &str, expect: Expect) {
+        let display = normalize_text(input);
+        let key = match_key(input);
+        expect.assert_eq(&format!(
+            "{display} | {key}",
+            display = display.replace(ZWNJ, "<zwnj>")
+        ));
+        // Both forms are idempotent.
+        assert_eq!(normalize_text(&display), display);
+        assert_eq!(match_key(&key), key);
+    }
+
+    #[test]
+    fn arabic_letters_fold_to_persian() {
+        check("علي رضايي", expect!["علی رضایی | علیرضایی"]);
+        check("كاظم", expect!["کاظم | کاظم"]);
+        check("فاطمة", expect!["فاطمه | فاطمه"]);
+    }
+
+    #[test]
+    fn diacritics_tatweel_and_digits() {
+        check("مُحَمَّد", expect!["محمد | محمد"]);
+        check("محـــمد", expect!["محمد | محمد"]);
+        check("۱۴۰۴/۱۰/۱۸", expect!["1404/10/18 | 14041018"]);
+        check("٢٣ ساله", expect!["23 ساله | 23ساله"]);
+    }
+
+    #[test]
+    fn zwnj_and_spacing() {
+        check("حسین‌زاده", expect!["حسین<zwnj>زاده | حسینزاده"]);
+        check("حسین زاده", expect!["حسین زاده | حسینزاده"]);
+        check(
+            "  حسین \u{200C} زاده\u{200C} ",
+            expect!["حسین زاده | حسینزاده"],
+        );
+        check(
+            "\u{200F}مهسا\u{200E}   امینی",
+            expect!["مهسا امینی | مهساامینی"],
+        );
+    }
+
+    #[test]
+    fn alef_and_hamza_variants_share_a_key() {
+        check("آرمان", expect!["آرمان | ارمان"]);
+        check("أحمد", expect!["أحمد | احمد"]);
+        check("مسئول", expect!["مسئول | مسیول"]);
+        check("خانهٔ", expect!["خانهٔ | خانه"]);
+        check("خانۀ", expect!["خانهٔ | خانه"]);
+    }
+
+    #[test]
+    fn latin_names() {
+        check(
+            "  Mohammad   Rezaei ",
+            expect!["Mohammad Rezaei | mohammadrezaei"],
+        );
+        check("Hossein-Zadeh", expect!["Hossein-Zadeh | hosseinzadeh"]);
+        check("Éşfahān", expect!["Éşfahān | esfahan"]);
+        check("Ｔｅｈｒａｎ", expect!["Tehran | tehran"]);
+    }
+
+    #[test]
+    fn presentation_forms_fold() {
+        // U+FEE3 U+FEA4 U+FEE4 U+FEAA: محمد in presentation forms.
+        check("\u{FEE3}\u{FEA4}\u{FEE4}\u{FEAA}", expect!["محمد | محمد"]);
+    }
+}

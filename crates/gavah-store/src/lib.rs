@@ -1,0 +1,341 @@
+//! The store: an embedded SQLite file holding the entry log and the projections
+//! that queries read, with versioned migrations.
+//!
+//! Architecture invariant: this is the only crate that speaks SQL. It persists
+//! `gavah-entry` entries and `gavah-core` types and knows no engine (import,
+//! linkage, estimation).
+//!
+//! Architecture invariant: projections are a function of the *set* of entries.
+//! Applying the same entries in any order, any number of times, gives the same
+//! tables ([`Store::digest`] checks it); `gavah rebuild` drops and replays them.
+
+mod error;
+mod project;
+mod queries;
+
+pub use error::StoreError;
+pub use queries::*;
+
+use gavah_core::NodeId;
+use gavah_entry::{Entry, Hlc, TeamKey};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use std::path::{Path, PathBuf};
+
+mod embedded {
+    refinery::embed_migrations!("../../migrations/sqlite");
+}
+
+/// An open store.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    node: NodeId,
+    key: TeamKey,
+}
+
+/// What appending one entry did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Appended {
+    /// A new entry: it was stored and projected.
+    New,
+    /// The store already held this entry: nothing changed.
+    Duplicate,
+    /// The store held the same entry written later; this earlier copy replaced it.
+    Replaced,
+}
+
+fn configure(conn: &Connection) -> Result<(), StoreError> {
+    // WAL for concurrent readers; synchronous=FULL so that a commit survives power
+    // loss, not only a crash of the process (NORMAL can lose the last commits).
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "cache_size", -65_536)?;
+    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    Ok(())
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+impl Store {
+    /// Creates a new store file with a fresh node id and team key. Refuses a
+    /// path that exists.
+    pub fn create(
+        path: &Path,
+        node: NodeId,
+        key: TeamKey,
+        purpose: &str,
+    ) -> Result<Store, StoreError> {
+        if path.exists() {
+            return Err(StoreError::Exists(path.to_path_buf()));
+        }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Io(dir.to_path_buf(), e))?;
+        }
+        let mut conn = Connection::open(path)?;
+        configure(&conn)?;
+        embedded::migrations::runner()
+            .run(&mut conn)
+            .map_err(|e| StoreError::Migration(e.to_string()))?;
+        let tx = conn.transaction()?;
+        for (k, v) in [
+            ("node_id", node.to_string()),
+            ("team_key", hex::encode(key.as_bytes())),
+            ("created_ms", now_ms().to_string()),
+            ("last_hlc", "0".to_string()),
+            ("purpose", purpose.to_string()),
+        ] {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+                params![k, v],
+            )?;
+        }
+        tx.commit()?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            node,
+            key,
+        })
+    }
+
+    /// Opens an existing store, applying pending migrations.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::NotFound(path.to_path_buf()));
+        }
+        let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+        configure(&conn).map_err(|e| StoreError::NotAStore(path.to_path_buf(), e.to_string()))?;
+        let has_meta: Option<String> = conn
+            .query_row(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| StoreError::NotAStore(path.to_path_buf(), e.to_string()))?;
+        if has_meta.is_none() {
+            return Err(StoreError::NotAStore(
+                path.to_path_buf(),
+                "it has no Gavah tables".into(),
+            ));
+        }
+        embedded::migrations::runner()
+            .run(&mut conn)
+            .map_err(|e| StoreError::Migration(e.to_string()))?;
+        let node: String = meta(&conn, "node_id")?;
+        let node = node
+            .parse()
+            .map_err(|_| StoreError::Corrupt("meta.node_id".into()))?;
+        let key_hex: String = meta(&conn, "team_key")?;
+        let key_bytes: [u8; 32] = hex::decode(key_hex)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| StoreError::Corrupt("meta.team_key".into()))?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            node,
+            key: TeamKey::from_bytes(key_bytes),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn node(&self) -> NodeId {
+        self.node
+    }
+
+    pub fn team_key(&self) -> &TeamKey {
+        &self.key
+    }
+
+    /// A value from the meta table.
+    pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Starts the one transaction an import, an edit or a rebuild runs in.
+    pub fn writer(&mut self) -> Result<Writer<'_>, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let last: String = meta(&tx, "last_hlc")?;
+        let last = Hlc(last
+            .parse()
+            .map_err(|_| StoreError::Corrupt("meta.last_hlc".into()))?);
+        Ok(Writer {
+            tx,
+            last_hlc: last,
+            counts_stale: false,
+        })
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Checks the file's integrity (SQLite's own check).
+    pub fn integrity_check(&self) -> Result<String, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+}
+
+fn meta(conn: &Connection, key: &str) -> Result<String, StoreError> {
+    conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| StoreError::Corrupt(format!("meta.{key} is missing")))
+}
+
+/// One write transaction. Dropped without [`Writer::commit`], it rolls back and
+/// the file is as it was.
+pub struct Writer<'a> {
+    tx: rusqlite::Transaction<'a>,
+    last_hlc: Hlc,
+    counts_stale: bool,
+}
+
+impl Writer<'_> {
+    /// The next clock reading for an entry written by this node.
+    pub fn tick(&mut self) -> Hlc {
+        self.last_hlc = Hlc::next(self.last_hlc, now_ms());
+        self.last_hlc
+    }
+
+    /// Appends one entry and projects it. Idempotent: the same entry twice
+    /// changes nothing the second time.
+    pub fn append(&mut self, entry: &Entry) -> Result<Appended, StoreError> {
+        // Keep our clock ahead of everything we hold, so that later local entries
+        // order after entries received from other nodes.
+        if entry.hlc > self.last_hlc {
+            self.last_hlc = entry.hlc;
+        }
+        let body = entry.body.to_json();
+        let inserted = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO entries (id, node, author, hlc, kind, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (id) DO NOTHING",
+            )?
+            .execute(params![
+                entry.id.as_bytes(),
+                entry.node.as_bytes(),
+                entry.author,
+                hlc_sql(entry.hlc),
+                entry.body.kind(),
+                body
+            ])?;
+        if inserted == 1 {
+            project::apply(&self.tx, entry, false)?;
+            self.counts_stale |= project::moves_counts(entry);
+            return Ok(Appended::New);
+        }
+        // The same entry (same id) may have been written on two nodes; every node
+        // keeps the copy that is earliest by (hlc, node), so the set converges.
+        let replaced = self
+            .tx
+            .prepare_cached(
+                "UPDATE entries SET node = ?2, author = ?3, hlc = ?4, body = ?5
+                 WHERE id = ?1 AND (hlc, node) > (?4, ?2)",
+            )?
+            .execute(params![
+                entry.id.as_bytes(),
+                entry.node.as_bytes(),
+                entry.author,
+                hlc_sql(entry.hlc),
+                body
+            ])?;
+        if replaced == 1 {
+            project::apply(&self.tx, entry, true)?;
+            self.counts_stale |= project::moves_counts(entry);
+            Ok(Appended::Replaced)
+        } else {
+            Ok(Appended::Duplicate)
+        }
+    }
+
+    /// Commits the transaction: entries, projections, refreshed counts and the
+    /// clock together, or nothing.
+    pub fn commit(mut self) -> Result<(), StoreError> {
+        if self.counts_stale {
+            project::refresh_counts(&self.tx)?;
+            self.counts_stale = false;
+        }
+        self.tx.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'last_hlc'",
+            [self.last_hlc.0.to_string()],
+        )?;
+        self.tx.commit()?;
+        Ok(())
+    }
+
+    /// Drops every projection and replays the whole log in (hlc, node, id) order.
+    /// Returns the number of entries replayed.
+    pub fn rebuild(&mut self, mut progress: impl FnMut(u64, u64)) -> Result<u64, StoreError> {
+        project::clear(&self.tx)?;
+        let total: u64 = self
+            .tx
+            .query_row("SELECT COUNT(*) FROM entries", [], |r| r.get(0))?;
+        let mut stmt = self
+            .tx
+            .prepare("SELECT id, node, author, hlc, body FROM entries ORDER BY hlc, node, id")?;
+        let mut rows = stmt.query([])?;
+        let mut done = 0u64;
+        while let Some(row) = rows.next()? {
+            let entry = entry_from_row(row)?;
+            project::apply(&self.tx, &entry, false)?;
+            done += 1;
+            if done.is_multiple_of(10_000) {
+                progress(done, total);
+            }
+        }
+        progress(done, total);
+        drop(rows);
+        drop(stmt);
+        self.counts_stale = true;
+        Ok(done)
+    }
+
+    /// Read access inside the transaction (for checks before committing).
+    pub fn conn(&self) -> &Connection {
+        &self.tx
+    }
+}
+
+fn hlc_sql(h: Hlc) -> i64 {
+    // HLC readings fit in 63 bits until the year 10889.
+    i64::try_from(h.0).unwrap_or(i64::MAX)
+}
+
+pub(crate) fn entry_from_row(row: &rusqlite::Row<'_>) -> Result<Entry, StoreError> {
+    let id: Vec<u8> = row.get(0)?;
+    let node: Vec<u8> = row.get(1)?;
+    let author: String = row.get(2)?;
+    let hlc: i64 = row.get(3)?;
+    let body: Vec<u8> = row.get(4)?;
+    let id = gavah_core::EntryId::from_slice(&id)
+        .ok_or_else(|| StoreError::Corrupt("entries.id".into()))?;
+    let node =
+        NodeId::from_slice(&node).ok_or_else(|| StoreError::Corrupt("entries.node".into()))?;
+    let body = gavah_entry::Body::from_json(&body)
+        .map_err(|e| StoreError::Corrupt(format!("entry {id}: {e}")))?;
+    Ok(Entry {
+        id,
+        node,
+        author,
+        hlc: Hlc(u64::try_from(hlc).unwrap_or(0)),
+        body,
+    })
+}

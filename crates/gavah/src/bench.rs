@@ -1,0 +1,238 @@
+//! `gavah bench`: end-to-end speed figures on generated data, printed for
+//! docs/BENCHMARKS.md. Measures, never asserts: the machines are shared and noisy.
+
+use crate::config::Config;
+use anyhow::Context;
+use gavah_app::{App, ImportKind, ImportRequest, NoProgress};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// How many rows the generated CSV has.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub rows: u64,
+    /// Where to put the generated CSV and the scratch store (removed afterwards).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// How many times to time `figures` (the median is reported).
+    #[arg(long, default_value_t = 20)]
+    pub repeat: usize,
+}
+
+const GIVEN: &[&str] = &[
+    "محمد",
+    "علی",
+    "حسین",
+    "رضا",
+    "مهدی",
+    "فاطمه",
+    "زهرا",
+    "امیر",
+    "سارا",
+    "نرگس",
+    "Mohammad",
+    "Ali",
+    "Hossein",
+    "Reza",
+    "Sara",
+];
+const SURNAME: &[&str] = &[
+    "رضایی",
+    "احمدی",
+    "حسینی",
+    "محمدی",
+    "کریمی",
+    "موسوی",
+    "Rezaei",
+    "Ahmadi",
+    "Hosseini",
+    "Karimi",
+    "Mousavi",
+    "Jafari",
+];
+const CITY: &[&str] = &[
+    "تهران",
+    "Zahedan",
+    "مشهد",
+    "Isfahan",
+    "کرمانشاه",
+    "Rasht",
+    "Tabriz",
+    "شیراز",
+    "Karaj",
+    "سنندج",
+    "Ahvaz",
+    "Qom",
+];
+const STATUS: &[&str] = &[
+    "killed",
+    "کشته",
+    "detained",
+    "بازداشت",
+    "wounded",
+    "زخمی",
+    "detained",
+    "released",
+];
+const CATEGORY: &[&str] = &[
+    "protester",
+    "معترض",
+    "bystander",
+    "security forces",
+    "unknown",
+];
+
+/// A deterministic CSV of `rows` people, mixing scripts and calendars.
+fn write_csv(path: &Path, rows: u64) -> anyhow::Result<u64> {
+    let f =
+        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+    writeln!(w, "row,name,age,sex,city,date,status,category,witness")?;
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = |n: usize| {
+        // xorshift: fast and deterministic; these are benchmark rows, not secrets.
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        usize::try_from(x % n as u64).unwrap_or(0)
+    };
+    for i in 0..rows {
+        let day = next(31);
+        let date = if i % 2 == 0 {
+            gavah_core::Date::from_ymd(2025, 12, 28)
+                .map(|d| d.add_days(i32::try_from(day).unwrap_or(0)).to_string())
+                .unwrap_or_default()
+        } else {
+            let d = gavah_core::Date::from_ymd(2025, 12, 28)
+                .map(|d| d.add_days(i32::try_from(day).unwrap_or(0)));
+            d.map(|d| {
+                let (y, m, dd) = gavah_core::jalali::gregorian_to_jalali(d);
+                format!("{y}/{m:02}/{dd:02}")
+            })
+            .unwrap_or_default()
+        };
+        writeln!(
+            w,
+            "{i},{} {} {},{},{},{},{date},{},{},witness {i}",
+            GIVEN[next(GIVEN.len())],
+            SURNAME[next(SURNAME.len())],
+            i % 9973,
+            15 + next(40),
+            if next(7) == 0 { "female" } else { "male" },
+            CITY[next(CITY.len())],
+            STATUS[next(STATUS.len())],
+            CATEGORY[next(CATEGORY.len())],
+        )?;
+    }
+    w.flush()?;
+    Ok(std::fs::metadata(path)?.len())
+}
+
+/// Peak resident memory of this process, from /proc (Linux).
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+pub fn run(a: &BenchArgs, config: &Config, out: &mut impl Write) -> anyhow::Result<()> {
+    let dir = a.dir.clone().unwrap_or_else(|| {
+        config
+            .data_dir
+            .join(format!("bench-{}", std::process::id()))
+    });
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let csv = dir.join("bench.csv");
+    let db = dir.join("bench.db");
+    let _ = std::fs::remove_file(&db);
+    let t = Instant::now();
+    let bytes = write_csv(&csv, a.rows)?;
+    writeln!(
+        out,
+        "generated {} rows ({:.1} MB) in {:.1} s",
+        a.rows,
+        bytes as f64 / 1e6,
+        t.elapsed().as_secs_f64()
+    )?;
+
+    App::init(&db, "bench")?;
+    let mut app = App::open(&db, "bench")?;
+    let req = ImportRequest {
+        file: csv.clone(),
+        kind: ImportKind::People,
+        source: Some("Benchmark list".into()),
+        source_type: Some(gavah_core::SourceType::RightsGroup),
+        ..ImportRequest::default()
+    };
+    let t = Instant::now();
+    let r = app.import(&req, &NoProgress)?;
+    let secs = t.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        r.committed,
+        "the benchmark import failed: {:?}",
+        r.problems.iter().find(|p| p.is_error())
+    );
+    writeln!(
+        out,
+        "import: {} rows in {:.2} s = {:.0} rows/s; peak RSS {:.0} MiB",
+        r.rows,
+        secs,
+        r.rows as f64 / secs,
+        peak_rss_mib().unwrap_or(f64::NAN)
+    )?;
+
+    let t = Instant::now();
+    let r2 = app.import(&req, &NoProgress)?;
+    writeln!(
+        out,
+        "re-import of the same file: {} new in {:.2} s",
+        r2.added,
+        t.elapsed().as_secs_f64()
+    )?;
+
+    drop(app);
+    let mut times = Vec::new();
+    for _ in 0..a.repeat.max(1) {
+        // A fresh open each time, as the `gavah figures` command does.
+        let t = Instant::now();
+        let app = App::open(&db, "bench")?;
+        let f = app.figures()?;
+        std::hint::black_box(f);
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    writeln!(
+        out,
+        "figures: median {:.2} ms, max {:.2} ms over {} runs (open + query, {} reports)",
+        times[times.len() / 2],
+        times[times.len() - 1],
+        times.len(),
+        a.rows
+    )?;
+    let app = App::open(&db, "bench")?;
+    let t = Instant::now();
+    let (n, before, after) = app_rebuild(app)?;
+    writeln!(
+        out,
+        "rebuild: {n} entries in {:.2} s (digest {})",
+        t.elapsed().as_secs_f64(),
+        if before == after {
+            "unchanged"
+        } else {
+            "CHANGED"
+        }
+    )?;
+    if a.dir.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    } else {
+        let _ = std::fs::remove_file(&db);
+    }
+    Ok(())
+}
+
+fn app_rebuild(mut app: App) -> anyhow::Result<(u64, String, String)> {
+    Ok(app.rebuild(&NoProgress)?)
+}
