@@ -18,7 +18,6 @@ CREATE TABLE entries (
     kind   TEXT NOT NULL,
     body   BLOB NOT NULL               -- JSON of gavah_entry::Body, format v1
 );
-CREATE INDEX entries_order ON entries (hlc, node, id);
 
 -- Projections: everything below can be dropped and rebuilt from `entries`.
 
@@ -45,8 +44,12 @@ CREATE TABLE batches (
 
 -- One row per report (one row of an imported list). Public fields only: the
 -- protected ones live in report_protected, the raw row only in the entry.
+-- Keyed by the entry's local `seq`, so that a bulk import appends to every
+-- report table instead of inserting at random places (entry ids are keyed
+-- hashes); `seq` is local and never leaves this file or enters a digest.
 CREATE TABLE reports (
-    id          BLOB PRIMARY KEY,
+    seq         INTEGER PRIMARY KEY,   -- = entries.seq
+    id          BLOB NOT NULL,         -- = entries.id
     source      BLOB NOT NULL,
     batch       BLOB NOT NULL,
     row         INTEGER NOT NULL,
@@ -61,11 +64,9 @@ CREATE TABLE reports (
     -- normalised name, place and date (or the report itself when unnamed).
     person      TEXT NOT NULL
 );
-CREATE INDEX reports_batch ON reports (batch);
-CREATE INDEX reports_person ON reports (person);
 
 CREATE TABLE report_protected (
-    report  BLOB PRIMARY KEY,
+    report  INTEGER PRIMARY KEY,       -- = reports.seq
     witness TEXT,
     contact TEXT,
     notes   TEXT
@@ -73,9 +74,9 @@ CREATE TABLE report_protected (
 
 -- One row per outcome a report states, denormalised for the figure queries.
 CREATE TABLE outcomes (
-    report     BLOB NOT NULL,
-    person     TEXT NOT NULL,
+    report     INTEGER NOT NULL,       -- = reports.seq
     outcome    TEXT NOT NULL,
+    person     TEXT NOT NULL,
     category   TEXT NOT NULL,
     day        TEXT,                   -- YYYY-MM-DD when known to the day
     date       TEXT,

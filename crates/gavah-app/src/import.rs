@@ -129,7 +129,8 @@ fn file_name(path: &Path) -> String {
 
 /// Messages from the reading thread to the writing one.
 enum Chunk {
-    Entries(Vec<Entry>),
+    /// Entries with their bodies already encoded, so the writing thread only writes.
+    Entries(Vec<(Entry, Vec<u8>)>),
     Done {
         rows: u64,
         repeated: u64,
@@ -177,12 +178,13 @@ pub(crate) fn resolve_source(
     let body = match found {
         Some(s) => {
             if let Some(t) = source_type
-                && t.as_str() != s.source_type {
-                    return Err(AppError::Invalid(format!(
-                        "source '{}' is recorded as type {}, not {}; drop --source-type or use another source name",
-                        s.name, s.source_type, t
-                    )));
-                }
+                && t.as_str() != s.source_type
+            {
+                return Err(AppError::Invalid(format!(
+                    "source '{}' is recorded as type {}, not {}; drop --source-type or use another source name",
+                    s.name, s.source_type, t
+                )));
+            }
             if protected && !s.protected {
                 return Err(AppError::Invalid(format!(
                     "source '{}' is public; it cannot become protected after its name may have been published. \
@@ -301,7 +303,7 @@ impl App {
         let batch_body = |rows: u64, columns: Vec<ColumnBody>| {
             Body::Batch(BatchBody {
                 source: batch_source,
-                kind: req.kind.as_str().to_string(),
+                list_kind: req.kind.as_str().to_string(),
                 file_name: file_name(path),
                 file_hash: hash.clone(),
                 format: table_format(&report.format),
@@ -465,7 +467,8 @@ impl App {
                     // Once anything failed, nothing will be committed: keep parsing to
                     // report every bad row, but stop building entries.
                     if let Some(e) = entry.filter(|_| !failed.load(Ordering::Relaxed)) {
-                        chunk.push(e);
+                        let json = e.body.to_json();
+                        chunk.push((e, json));
                         if chunk.len() == 1024 {
                             let full = std::mem::replace(&mut chunk, Vec::with_capacity(1024));
                             if tx.send(Chunk::Entries(full)).is_err() {
@@ -496,14 +499,17 @@ impl App {
                 writer.append(&producer.entry(body.clone()))?;
             }
             let mut result = Ok(());
+            let mut writing = std::time::Duration::ZERO;
+            let started = std::time::Instant::now();
             for msg in &rx {
                 match msg {
                     Chunk::Entries(entries) => {
                         if failed.load(Ordering::Relaxed) || result.is_err() {
                             continue;
                         }
-                        for e in &entries {
-                            match writer.append(e) {
+                        let t = std::time::Instant::now();
+                        for (e, json) in &entries {
+                            match writer.append_encoded(e, json) {
                                 Ok(Appended::New | Appended::Replaced) => appended_new += 1,
                                 Ok(Appended::Duplicate) => appended_dup += 1,
                                 Err(err) => {
@@ -512,6 +518,7 @@ impl App {
                                 }
                             }
                         }
+                        writing += t.elapsed();
                     }
                     Chunk::Done { .. } => {
                         done_msg = Some(msg);
@@ -520,6 +527,13 @@ impl App {
                 }
             }
             drop(rx);
+            // Where the time goes: if writing is close to the total, the store is
+            // the bottleneck; if far below, reading and parsing are.
+            tracing::debug!(
+                total_ms = started.elapsed().as_millis(),
+                writing_ms = writing.as_millis(),
+                "import pipeline"
+            );
             if handle.join().is_err() {
                 return Err(AppError::Other(
                     "the reading thread stopped unexpectedly; nothing was imported".into(),

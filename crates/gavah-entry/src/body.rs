@@ -52,7 +52,7 @@ impl Body {
                 h.str(&gavah_core::normalize::match_key(&s.name));
             }
             Body::Batch(b) => {
-                h.entry(&b.source).str(&b.kind).str(&b.file_hash);
+                h.entry(&b.source).str(&b.list_kind).str(&b.file_hash);
             }
             Body::Report(r) => {
                 h.entry(&r.source).u64(u64::from(r.occurrence));
@@ -124,8 +124,8 @@ pub struct ColumnBody {
 pub struct BatchBody {
     #[serde(with = "hex_id")]
     pub source: EntryId,
-    /// `people` or `figures`.
-    pub kind: String,
+    /// `people` or `figures`. (Not `kind`: that names the entry's own kind.)
+    pub list_kind: String,
     /// The file's name without its folder (folders can name people).
     pub file_name: String,
     /// Keyed hash of the file's bytes, hex.

@@ -119,14 +119,11 @@ impl Store {
         })
     }
 
-    /// Every source, by name.
+    /// Every source, by name, without counts (cheap).
     pub fn sources(&self) -> Result<Vec<SourceRow>, StoreError> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT s.id, s.name, s.source_type, s.protected,
-                    (SELECT COUNT(*) FROM reports r WHERE r.source = s.id),
-                    (SELECT COUNT(*) FROM figures f WHERE f.source = s.id)
-             FROM sources s ORDER BY s.name",
-        )?;
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT id, name, source_type, protected FROM sources ORDER BY name")?;
         let mut rows = stmt.query([])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
@@ -135,10 +132,36 @@ impl Store {
                 name: r.get(1)?,
                 source_type: r.get(2)?,
                 protected: r.get(3)?,
-                reports: u64_of(r.get(4)?),
-                figures: u64_of(r.get(5)?),
+                reports: 0,
+                figures: 0,
             });
         }
+        Ok(out)
+    }
+
+    /// Every source with how many reports and figures it contributed (one scan
+    /// of the reports).
+    pub fn source_stats(&self) -> Result<Vec<SourceRow>, StoreError> {
+        let mut out = self.sources()?;
+        let mut count = |sql: &str, set: fn(&mut SourceRow, u64)| -> Result<(), StoreError> {
+            let mut stmt = self.conn().prepare(sql)?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let id = id_of(&r.get::<_, Vec<u8>>(0)?)?;
+                if let Some(s) = out.iter_mut().find(|s| s.id == id) {
+                    set(s, u64_of(r.get(1)?));
+                }
+            }
+            Ok(())
+        };
+        count(
+            "SELECT source, COUNT(*) FROM reports GROUP BY source",
+            |s, n| s.reports = n,
+        )?;
+        count(
+            "SELECT source, COUNT(*) FROM figures GROUP BY source",
+            |s, n| s.figures = n,
+        )?;
         Ok(out)
     }
 
@@ -237,24 +260,26 @@ impl Store {
     /// store before and after a rebuild) hold the same state.
     pub fn digest(&self) -> Result<String, StoreError> {
         let mut h = blake3::Hasher::new();
-        for (table, order) in [
-            ("sources", "id"),
-            ("batches", "id"),
-            ("reports", "id"),
-            ("report_protected", "report"),
-            ("outcomes", "report, outcome"),
-            ("incidents", "day, province, city"),
-            ("figures", "id"),
-            ("claims", "id"),
-            ("claim_statuses", "id"),
-            ("figure_counts", "dim, key, outcome"),
+        // Local row numbers (`seq`) differ between nodes and are left out.
+        for sql in [
+            "SELECT id, name, source_type, protected, hlc, node FROM sources ORDER BY id",
+            "SELECT * FROM batches ORDER BY id",
+            "SELECT id, source, batch, row, name, name_key, sex, age, birth_year, occupation, category, person
+             FROM reports ORDER BY id",
+            "SELECT r.id, p.witness, p.contact, p.notes FROM report_protected p JOIN reports r ON r.seq = p.report
+             ORDER BY r.id",
+            "SELECT r.id, o.outcome, o.person, o.category, o.day, o.date, o.precision, o.province, o.city, o.place_text
+             FROM outcomes o JOIN reports r ON r.seq = o.report ORDER BY r.id, o.outcome",
+            "SELECT * FROM incidents ORDER BY day, province, city",
+            "SELECT * FROM figures ORDER BY id",
+            "SELECT * FROM claims ORDER BY id",
+            "SELECT * FROM claim_statuses ORDER BY id",
+            "SELECT * FROM figure_counts ORDER BY dim, key, outcome",
         ] {
-            let mut stmt = self
-                .conn()
-                .prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))?;
+            let mut stmt = self.conn().prepare(sql)?;
             let n = stmt.column_count();
             let mut rows = stmt.query([])?;
-            h.update(table.as_bytes());
+            h.update(sql.as_bytes());
             while let Some(r) = rows.next()? {
                 for i in 0..n {
                     let v: rusqlite::types::Value = r.get(i)?;
@@ -296,7 +321,8 @@ impl Store {
         Ok(self
             .conn()
             .query_row(
-                "SELECT witness, contact, notes FROM report_protected WHERE report = ?1",
+                "SELECT p.witness, p.contact, p.notes FROM report_protected p JOIN reports r ON r.seq = p.report
+                 WHERE r.id = ?1",
                 [report.as_bytes()],
                 |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?]),
             )

@@ -385,7 +385,7 @@ pub fn status(out: Out<'_>, app: &App, config: &Config) -> anyhow::Result<()> {
         "entries: {} ({} reports, {} sources, {} imported files, {} figures, {} claims)",
         t.entries, t.reports, t.sources, t.batches, t.figures, t.claims
     )?;
-    for src in s.sources()? {
+    for src in s.source_stats()? {
         writeln!(
             out,
             "  source {:<40} {:<16} {:>7} reports {:>4} figures{}",
