@@ -54,17 +54,22 @@ fn is_arabic_diacritic(c: char) -> bool {
 /// ZWNJ is kept where it joins two letters, since it is part of Persian spelling.
 /// Latin text keeps its case and accents. Idempotent.
 pub fn normalize_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+    if text.is_ascii() {
+        return normalize_ascii(text);
+    }
+    // NFKC folds Arabic presentation forms and full-width Latin; most text is
+    // already in NFKC, which the quick check tells without rebuilding the string.
+    let folded: std::borrow::Cow<'_, str> = if unicode_normalization::is_nfkc_quick(text.chars())
+        == unicode_normalization::IsNormalized::Yes
+    {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(text.nfkc().collect())
+    };
+    let mut out = String::with_capacity(folded.len());
     let mut pending_space = false;
     let mut pending_zwnj = false;
-    // NFKC folds Arabic presentation forms and full-width Latin; it is skipped for
-    // plain ASCII, which it would not change.
-    let chars: Box<dyn Iterator<Item = char>> = if text.is_ascii() {
-        Box::new(text.chars())
-    } else {
-        Box::new(text.nfkc())
-    };
-    for c in chars {
+    for c in folded.chars() {
         let c = match c {
             'ي' | 'ى' => 'ی',
             'ك' => 'ک',
@@ -96,6 +101,21 @@ pub fn normalize_text(text: &str) -> String {
     out
 }
 
+/// The display form of ASCII text: spacing collapsed, controls dropped.
+fn normalize_ascii(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split(|c: char| c.is_ascii_whitespace() || c.is_ascii_control()) {
+        if word.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
 fn flush(out: &mut String, pending_space: &mut bool, pending_zwnj: &mut bool) {
     if *pending_space {
         out.push(' ');
@@ -111,21 +131,44 @@ fn flush(out: &mut String, pending_space: &mut bool, pending_zwnj: &mut bool) {
 /// ZWNJ, hyphens, dots and apostrophes removed — so `حسین‌زاده`, `حسین زاده` and
 /// `حسینزاده` share one key, as do `Hossein-Zadeh` and `hosseinzadeh`.
 pub fn match_key(text: &str) -> String {
+    if text.is_ascii() {
+        // The common case for Latin lists, without any Unicode tables.
+        let mut out = String::with_capacity(text.len());
+        out.extend(
+            text.bytes()
+                .filter(u8::is_ascii_alphanumeric)
+                .map(|b| char::from(b.to_ascii_lowercase())),
+        );
+        return out;
+    }
     let display = normalize_text(text);
     let mut out = String::with_capacity(display.len());
-    for c in display.nfd() {
-        if is_combining_mark(c) {
-            // Latin accents and the Arabic hamza above (U+0654) go; the letter stays.
-            continue;
-        }
+    for c in display.chars() {
         match c {
             'آ' | 'أ' | 'إ' | 'ٱ' => out.push('ا'),
             'ؤ' => out.push('و'),
-            // NFD splits ئ into Arabic yeh and hamza above; both yehs become Persian.
             'ئ' | 'ي' | 'ى' => out.push('ی'),
             'ء' => {}
-            c if c.is_alphanumeric() => out.extend(c.to_lowercase()),
-            _ => {}
+            c if c.is_ascii() => {
+                if c.is_ascii_alphanumeric() {
+                    out.push(c.to_ascii_lowercase());
+                }
+            }
+            // Arabic-script letters need no decomposition once folded above.
+            '\u{0600}'..='\u{06FF}' => {
+                // The hamza above (U+0654) is a mark, not a letter.
+                if c.is_alphanumeric() && !is_combining_mark(c) {
+                    out.push(c);
+                }
+            }
+            c => {
+                // Latin accents and other marks go; the base letter stays.
+                unicode_normalization::char::decompose_canonical(c, |d| {
+                    if !is_combining_mark(d) && d.is_alphanumeric() {
+                        out.extend(d.to_lowercase());
+                    }
+                });
+            }
         }
     }
     out

@@ -19,6 +19,7 @@ pub struct PeopleParser {
     headers: Vec<String>,
     fields: Vec<Option<Field>>,
     mapping: Mapping,
+    places: std::sync::Mutex<std::collections::HashMap<PlaceKey, (Place, Vec<(usize, String)>)>>,
 }
 
 /// Splits a multi-valued cell ("wounded / detained").
@@ -102,6 +103,7 @@ impl PeopleParser {
             headers: headers.to_vec(),
             fields,
             mapping,
+            places: std::sync::Mutex::default(),
         };
         Ok((parser, hxl.is_some(), problems))
     }
@@ -335,13 +337,52 @@ impl PeopleParser {
         places: &[(usize, String)],
         problems: &mut Vec<Problem>,
     ) -> Place {
+        // Lists repeat the same few hundred places; resolving each text once keeps
+        // the gazetteer off the hot path of a million-row import.
+        let key = (province.clone(), city.clone(), places.to_vec());
+        let cached = self.places.lock().ok().and_then(|c| c.get(&key).cloned());
+        let (place, unresolved) = match cached {
+            Some(hit) => hit,
+            None => {
+                let fresh = resolve_place_uncached(province, city, places);
+                if let Ok(mut c) = self.places.lock() {
+                    if c.len() < 100_000 {
+                        c.insert(key, fresh.clone());
+                    }
+                }
+                fresh
+            }
+        };
+        for (col, text) in unresolved {
+            let mut p = self.problem(row, col, ProblemKind::UnresolvedPlace, &text);
+            p.severity = Severity::Warning;
+            problems.push(p);
+        }
+        place
+    }
+}
+
+type PlaceKey = (
+    Option<(usize, String)>,
+    Option<(usize, String)>,
+    Vec<(usize, String)>,
+);
+
+/// Resolves a province, a city and free-text places against the gazetteer;
+/// returns the place and the (column, text) pairs that did not resolve.
+fn resolve_place_uncached(
+    province: Option<(usize, String)>,
+    city: Option<(usize, String)>,
+    places: &[(usize, String)],
+) -> (Place, Vec<(usize, String)>) {
+    let mut missed = Vec::new();
+    let place = {
+        let problems = &mut missed;
         let g = gazetteer();
         let mut out = Place::default();
         let mut texts = Vec::new();
-        let unresolved = |col: usize, text: &str, problems: &mut Vec<Problem>| {
-            let mut p = self.problem(row, col, ProblemKind::UnresolvedPlace, text);
-            p.severity = Severity::Warning;
-            problems.push(p);
+        let unresolved = |col: usize, text: &str, missed: &mut Vec<(usize, String)>| {
+            missed.push((col, text.to_string()));
         };
         if let Some((col, text)) = &province {
             texts.push(normalize_text(text));
@@ -415,7 +456,8 @@ impl PeopleParser {
             out.text = Some(texts.join(", "));
         }
         out
-    }
+    };
+    (place, missed)
 }
 
 fn truthy(v: &str) -> Option<bool> {

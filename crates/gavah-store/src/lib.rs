@@ -14,6 +14,7 @@ mod project;
 mod queries;
 
 pub use error::StoreError;
+pub use project::{name_key, person_key};
 pub use queries::*;
 
 use gavah_core::NodeId;
@@ -182,6 +183,7 @@ impl Store {
             tx,
             last_hlc: last,
             counts_stale: false,
+            pending: project::Pending::default(),
         })
     }
 
@@ -209,6 +211,7 @@ pub struct Writer<'a> {
     tx: rusqlite::Transaction<'a>,
     last_hlc: Hlc,
     counts_stale: bool,
+    pending: project::Pending,
 }
 
 impl Writer<'_> {
@@ -248,7 +251,7 @@ impl Writer<'_> {
             ])?;
         if inserted == 1 {
             let seq = self.tx.last_insert_rowid();
-            project::apply(&self.tx, entry, seq, false)?;
+            project::apply(&self.tx, &mut self.pending, entry, seq, false)?;
             self.counts_stale |= project::moves_counts(entry);
             return Ok(Appended::New);
         }
@@ -272,7 +275,7 @@ impl Writer<'_> {
             )
             .optional()?;
         if let Some(seq) = replaced {
-            project::apply(&self.tx, entry, seq, true)?;
+            project::apply(&self.tx, &mut self.pending, entry, seq, true)?;
             self.counts_stale |= project::moves_counts(entry);
             Ok(Appended::Replaced)
         } else {
@@ -284,6 +287,7 @@ impl Writer<'_> {
     /// clock together, or nothing.
     pub fn commit(mut self) -> Result<(), StoreError> {
         let t = std::time::Instant::now();
+        self.pending.flush(&self.tx)?;
         if self.counts_stale {
             project::refresh_counts(&self.tx)?;
             self.counts_stale = false;
@@ -318,7 +322,7 @@ impl Writer<'_> {
         while let Some(row) = rows.next()? {
             let entry = entry_from_row(row)?;
             let seq: i64 = row.get(5)?;
-            project::apply(&self.tx, &entry, seq, false)?;
+            project::apply(&self.tx, &mut self.pending, &entry, seq, false)?;
             done += 1;
             if done.is_multiple_of(10_000) {
                 progress(done, total);
@@ -327,13 +331,16 @@ impl Writer<'_> {
         progress(done, total);
         drop(rows);
         drop(stmt);
+        self.pending.flush(&self.tx)?;
         self.counts_stale = true;
         Ok(done)
     }
 
-    /// Read access inside the transaction (for checks before committing).
-    pub fn conn(&self) -> &Connection {
-        &self.tx
+    /// Read access inside the transaction (for checks before committing),
+    /// after writing any rows still waiting.
+    pub fn conn(&mut self) -> Result<&Connection, StoreError> {
+        self.pending.flush(&self.tx)?;
+        Ok(&self.tx)
     }
 }
 

@@ -9,6 +9,7 @@ use crate::StoreError;
 use gavah_core::EntryId;
 use gavah_core::normalize::match_key;
 use gavah_entry::{Body, Entry, PersonBody, ReportBody};
+use rusqlite::types::Value;
 use rusqlite::{Connection, params};
 
 /// Whether an entry of this kind can change the documented counts.
@@ -19,6 +20,7 @@ pub(crate) fn moves_counts(entry: &Entry) -> bool {
 /// Projects one entry. `seq` is the entry's local row in `entries`.
 pub(crate) fn apply(
     tx: &Connection,
+    pending: &mut Pending,
     entry: &Entry,
     seq: i64,
     replace: bool,
@@ -57,7 +59,7 @@ pub(crate) fn apply(
                 hlc
             ])?;
         }
-        Body::Report(r) => apply_report(tx, entry.id, seq, r, replace)?,
+        Body::Report(r) => apply_report(tx, pending, entry.id, seq, r, replace)?,
         Body::Figure(f) => {
             tx.prepare_cached(
                 "INSERT OR REPLACE INTO figures (id, source, metric, value, qualifier, as_of, province, category, citation, hlc)
@@ -93,18 +95,27 @@ pub(crate) fn apply(
     Ok(())
 }
 
-/// The person a report is about, until linkage says otherwise: the same
-/// normalised name, place and date. An unnamed report is its own person, since
-/// merging two unnamed victims would erase one.
+/// The person a report is about, from its body (see [`person_key_with`]).
 pub fn person_key(report: EntryId, p: &PersonBody) -> String {
-    let name = match (&p.name, &p.given_name, &p.surname) {
+    person_key_with(report, &name_key(p), p)
+}
+
+/// The matching key of a report's name: the full name, or given and surname.
+pub fn name_key(p: &PersonBody) -> String {
+    match (&p.name, &p.given_name, &p.surname) {
         (Some(n), _, _) => match_key(n),
         (None, g, s) => match_key(&format!(
             "{} {}",
             g.as_deref().unwrap_or(""),
             s.as_deref().unwrap_or("")
         )),
-    };
+    }
+}
+
+/// The person a report is about, until linkage says otherwise: the same
+/// normalised name, place and date. An unnamed report is its own person, since
+/// merging two unnamed victims would erase one.
+fn person_key_with(report: EntryId, name: &str, p: &PersonBody) -> String {
     if name.is_empty() {
         return format!("r:{report}");
     }
@@ -123,67 +134,141 @@ pub fn person_key(report: EntryId, p: &PersonBody) -> String {
 
 fn apply_report(
     tx: &Connection,
+    pending: &mut Pending,
     id: EntryId,
     seq: i64,
     r: &ReportBody,
     replace: bool,
 ) -> Result<(), StoreError> {
     if replace {
+        // A replaced report rewrites rows that may still be waiting: write them
+        // first, then swap the old rows for the new.
+        pending.flush(tx)?;
         tx.prepare_cached("DELETE FROM outcomes WHERE report = ?1")?
             .execute([seq])?;
         tx.prepare_cached("DELETE FROM report_protected WHERE report = ?1")?
             .execute([seq])?;
+        tx.prepare_cached("DELETE FROM reports WHERE seq = ?1")?
+            .execute([seq])?;
     }
     let p = &r.person;
-    let person = person_key(id, p);
-    let category = p.category.as_deref().unwrap_or("unknown");
-    let name_key = p.name.as_deref().map(match_key).filter(|k| !k.is_empty());
-    tx.prepare_cached(
-        "INSERT OR REPLACE INTO reports (seq, id, source, batch, row, name, name_key, sex, age, birth_year, occupation, category, person)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-    )?
-    .execute(params![
-        seq,
-        id.as_bytes(),
-        r.source.as_bytes(),
-        r.batch.as_bytes(),
-        i64::try_from(r.row).unwrap_or(i64::MAX),
-        p.name,
-        name_key,
-        p.sex,
-        p.age,
-        p.birth_year,
-        p.occupation,
-        category,
-        person
-    ])?;
+    let key = name_key(p);
+    let person = person_key_with(id, &key, p);
+    let category = p.category.clone().unwrap_or_else(|| "unknown".into());
+    let name_key = Some(key).filter(|k| !k.is_empty());
+    let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);
+    pending.reports.push([
+        Value::Integer(seq),
+        Value::Blob(id.as_bytes().to_vec()),
+        Value::Blob(r.source.as_bytes().to_vec()),
+        Value::Blob(r.batch.as_bytes().to_vec()),
+        Value::Integer(i64::try_from(r.row).unwrap_or(i64::MAX)),
+        text(&p.name),
+        text(&name_key),
+        text(&p.sex),
+        p.age.map_or(Value::Null, |a| Value::Integer(i64::from(a))),
+        p.birth_year
+            .map_or(Value::Null, |y| Value::Integer(i64::from(y))),
+        text(&p.occupation),
+        Value::Text(category.clone()),
+        Value::Text(person.clone()),
+    ]);
     if p.witness.is_some() || p.contact.is_some() || p.notes.is_some() {
-        tx.prepare_cached("INSERT INTO report_protected (report, witness, contact, notes) VALUES (?1, ?2, ?3, ?4)")?
-            .execute(params![seq, p.witness, p.contact, p.notes])?;
+        pending.protected.push([
+            Value::Integer(seq),
+            text(&p.witness),
+            text(&p.contact),
+            text(&p.notes),
+        ]);
     }
-    for o in &p.outcomes {
+    for (i, o) in p.outcomes.iter().enumerate() {
+        // The same outcome twice in one report is one row.
+        if p.outcomes[..i]
+            .iter()
+            .any(|earlier| earlier.outcome == o.outcome)
+        {
+            continue;
+        }
         let day = if o.precision == "day" {
-            o.date.as_deref()
+            o.date.clone()
         } else {
             None
         };
-        tx.prepare_cached(
-            "INSERT OR IGNORE INTO outcomes (report, outcome, person, category, day, date, precision, province, city, place_text)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )?
-        .execute(params![
-            seq,
-            o.outcome,
-            person,
-            category,
-            day,
-            o.date,
-            o.precision,
-            o.place.province,
-            o.place.city,
-            o.place.text
-        ])?;
+        pending.outcomes.push([
+            Value::Integer(seq),
+            Value::Text(o.outcome.clone()),
+            Value::Text(person.clone()),
+            Value::Text(category.clone()),
+            text(&day),
+            text(&o.date),
+            Value::Text(o.precision.clone()),
+            text(&o.place.province),
+            o.place
+                .city
+                .map_or(Value::Null, |c| Value::Integer(i64::from(c))),
+            text(&o.place.text),
+        ]);
     }
+    if pending.len() >= Pending::ROWS || replace {
+        pending.flush(tx)?;
+    }
+    Ok(())
+}
+
+/// Report rows waiting to be written. A bulk import writes them in multi-row
+/// `INSERT`s: per-statement overhead, not the B-tree, dominated the write path
+/// once the rows were keyed to append.
+#[derive(Default)]
+pub(crate) struct Pending {
+    reports: Vec<[Value; 13]>,
+    protected: Vec<[Value; 4]>,
+    outcomes: Vec<[Value; 10]>,
+}
+
+impl Pending {
+    /// Rows per statement: well under SQLite's limit of 32,766 parameters.
+    const ROWS: usize = 128;
+
+    fn len(&self) -> usize {
+        self.reports.len().max(self.outcomes.len())
+    }
+
+    pub(crate) fn flush(&mut self, tx: &Connection) -> Result<(), StoreError> {
+        insert_rows(
+            tx,
+            "reports (seq, id, source, batch, row, name, name_key, sex, age, birth_year, occupation, category, person)",
+            &mut self.reports,
+        )?;
+        insert_rows(
+            tx,
+            "report_protected (report, witness, contact, notes)",
+            &mut self.protected,
+        )?;
+        insert_rows(
+            tx,
+            "outcomes (report, outcome, person, category, day, date, precision, province, city, place_text)",
+            &mut self.outcomes,
+        )?;
+        Ok(())
+    }
+}
+
+fn insert_rows<const N: usize>(
+    tx: &Connection,
+    table: &str,
+    rows: &mut Vec<[Value; N]>,
+) -> Result<(), StoreError> {
+    for chunk in rows.chunks(Pending::ROWS) {
+        let one = format!("({})", vec!["?"; N].join(", "));
+        let sql = format!(
+            "INSERT INTO {table} VALUES {}",
+            vec![one.as_str(); chunk.len()].join(", ")
+        );
+        // Full chunks share one cached statement; the last, shorter one is rare.
+        let mut stmt = tx.prepare_cached(&sql)?;
+        stmt.execute(rusqlite::params_from_iter(chunk.iter().flatten()))?;
+    }
+    rows.clear();
     Ok(())
 }
 
@@ -204,55 +289,78 @@ pub(crate) fn clear(tx: &Connection) -> Result<(), StoreError> {
 /// dominated the time of a large import.
 pub(crate) fn refresh_counts(tx: &Connection) -> Result<(), StoreError> {
     use std::collections::{HashMap, HashSet};
-    type Key = (&'static str, String, String);
-    let mut sets: HashMap<Key, HashSet<u64>> = HashMap::new();
-    let mut cities: HashMap<String, HashSet<i64>> = HashMap::new();
-    let mut provinces: HashSet<String> = HashSet::new();
-    let mut incidents: HashMap<(String, String, i64), u64> = HashMap::new();
+    use std::hash::{Hash, Hasher};
+    /// Strings seen in the scan, numbered, so the maps below key on integers and
+    /// the scan allocates once per distinct value rather than once per row.
+    #[derive(Default)]
+    struct Names {
+        ids: HashMap<String, u32>,
+        names: Vec<String>,
+    }
+    impl Names {
+        fn id(&mut self, s: &str) -> u32 {
+            if let Some(&i) = self.ids.get(s) {
+                return i;
+            }
+            let i = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+            self.ids.insert(s.to_string(), i);
+            self.names.push(s.to_string());
+            i
+        }
+    }
+    const DIMS: [&str; 5] = ["total", "category", "province", "city", "day"];
+    let mut names = Names::default();
+    let empty = names.id("");
+    let any = names.id("any");
+    let mut sets: HashMap<(u8, u32, u32), HashSet<u64>> = HashMap::new();
+    let mut cities: HashMap<u32, HashSet<i64>> = HashMap::new();
+    let mut provinces: HashSet<u32> = HashSet::new();
+    let mut incidents: HashMap<(u32, u32, i64), u64> = HashMap::new();
     let mut people: HashSet<u64> = HashSet::new();
     let hash = |s: &str| -> u64 {
-        // 64 bits of BLAKE3 over the person key: collisions among a few million
-        // people are vanishingly unlikely (about n²/2⁶⁵).
-        let h = blake3::hash(s.as_bytes());
-        u64::from_le_bytes(h.as_bytes()[..8].try_into().unwrap_or([0; 8]))
+        // 64 bits of SipHash over the person key: collisions among a few million
+        // people are vanishingly unlikely (about n²/2⁶⁵), and this only counts.
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        s.hash(&mut h);
+        h.finish()
     };
     {
         let mut stmt =
             tx.prepare("SELECT person, outcome, category, day, province, city FROM outcomes")?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            let person: String = r.get(0)?;
-            let outcome: String = r.get(1)?;
-            let category: String = r.get(2)?;
-            let day: Option<String> = r.get(3)?;
-            let province: Option<String> = r.get(4)?;
+            let p = hash(r.get_ref(0)?.as_str().unwrap_or(""));
+            let outcome = names.id(r.get_ref(1)?.as_str().unwrap_or(""));
+            let category = names.id(r.get_ref(2)?.as_str().unwrap_or(""));
+            let day = r
+                .get_ref(3)?
+                .as_str_or_null()
+                .ok()
+                .flatten()
+                .map(|d| names.id(d));
+            let province = r
+                .get_ref(4)?
+                .as_str_or_null()
+                .ok()
+                .flatten()
+                .map(|d| names.id(d));
             let city: Option<i64> = r.get(5)?;
-            let p = hash(&person);
-            sets.entry(("total", String::new(), outcome.clone()))
-                .or_default()
-                .insert(p);
-            sets.entry(("category", category, outcome.clone()))
-                .or_default()
-                .insert(p);
-            if let Some(pr) = &province {
-                sets.entry(("province", pr.clone(), outcome.clone()))
-                    .or_default()
-                    .insert(p);
-                provinces.insert(pr.clone());
+            sets.entry((0, empty, outcome)).or_default().insert(p);
+            sets.entry((1, category, outcome)).or_default().insert(p);
+            if let Some(pr) = province {
+                sets.entry((2, pr, outcome)).or_default().insert(p);
+                provinces.insert(pr);
             }
             if let Some(c) = city {
-                sets.entry(("city", c.to_string(), outcome.clone()))
-                    .or_default()
-                    .insert(p);
-                cities.entry(outcome.clone()).or_default().insert(c);
-                cities.entry("any".into()).or_default().insert(c);
+                let key = names.id(&c.to_string());
+                sets.entry((3, key, outcome)).or_default().insert(p);
+                cities.entry(outcome).or_default().insert(c);
+                cities.entry(any).or_default().insert(c);
             }
-            if let Some(d) = &day {
-                sets.entry(("day", d.clone(), outcome.clone()))
-                    .or_default()
-                    .insert(p);
-                if let (Some(pr), Some(c)) = (&province, city) {
-                    *incidents.entry((d.clone(), pr.clone(), c)).or_default() += 1;
+            if let Some(d) = day {
+                sets.entry((4, d, outcome)).or_default().insert(p);
+                if let (Some(pr), Some(c)) = (province, city) {
+                    *incidents.entry((d, pr, c)).or_default() += 1;
                 }
             }
         }
@@ -264,16 +372,22 @@ pub(crate) fn refresh_counts(tx: &Connection) -> Result<(), StoreError> {
             people.insert(hash(r.get_ref(0)?.as_str().unwrap_or("")));
         }
     }
+    let name = |i: u32| names.names[i as usize].as_str();
     let reports: i64 = tx.query_row("SELECT COUNT(*) FROM reports", [], |r| r.get(0))?;
     tx.execute_batch("DELETE FROM figure_counts; DELETE FROM incidents;")?;
     let mut ins =
         tx.prepare("INSERT INTO figure_counts (dim, key, outcome, n) VALUES (?1, ?2, ?3, ?4)")?;
     let n = |len: usize| i64::try_from(len).unwrap_or(i64::MAX);
     for ((dim, key, outcome), set) in &sets {
-        ins.execute(params![dim, key, outcome, n(set.len())])?;
+        ins.execute(params![
+            DIMS[usize::from(*dim)],
+            name(*key),
+            name(*outcome),
+            n(set.len())
+        ])?;
     }
     for (outcome, set) in &cities {
-        ins.execute(params!["cities", "", outcome, n(set.len())])?;
+        ins.execute(params!["cities", "", name(*outcome), n(set.len())])?;
     }
     ins.execute(params!["provinces", "", "any", n(provinces.len())])?;
     ins.execute(params!["people", "", "any", n(people.len())])?;
