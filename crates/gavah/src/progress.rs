@@ -39,15 +39,17 @@ impl gavah_app::Progress for Bar {
 
     fn set(&self, position: u64) {
         if let Ok(b) = self.bar.lock()
-            && let Some(bar) = b.as_ref() {
-                bar.set_position(position);
-            }
+            && let Some(bar) = b.as_ref()
+        {
+            bar.set_position(position);
+        }
     }
 
     fn finish(&self) {
         if let Ok(mut b) = self.bar.lock()
-            && let Some(bar) = b.take() {
-                bar.finish_and_clear();
-            }
+            && let Some(bar) = b.take()
+        {
+            bar.finish_and_clear();
+        }
     }
 }
