@@ -569,9 +569,14 @@ impl App {
             drop(writer);
             return Ok(report);
         }
-        if appended_new > 0 {
-            writer.append(&producer.entry(batch_body(report.rows, columns)))?;
+        if appended_new == 0 {
+            // Everything was already here: write nothing at all, not even the clock,
+            // so a repeated import leaves the file exactly as it was.
+            drop(writer);
+            report.committed = true;
+            return Ok(report);
         }
+        writer.append(&producer.entry(batch_body(report.rows, columns)))?;
         writer.commit()?;
         report.committed = true;
         Ok(report)

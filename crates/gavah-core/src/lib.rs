@@ -7,6 +7,7 @@
 //! or embedded at compile time (the gazetteer).
 
 pub mod date;
+pub mod fuzz;
 pub mod gazetteer;
 pub mod ids;
 pub mod jalali;

@@ -57,6 +57,28 @@ pub fn normalize_text(text: &str) -> String {
     if text.is_ascii() {
         return normalize_ascii(text);
     }
+    let (mut out, mut removed) = normalize_pass(text);
+    // Removing a mark can bring together characters that NFKC composes or
+    // reorders (e + LRM + U+0301 → e + U+0301 → é), so a pass that removed
+    // anything is repeated until nothing changes. Real names settle in one or two
+    // passes; the bound only guards against a cycle.
+    let mut passes = 1;
+    while removed && passes < 8 {
+        let (again, r) = normalize_pass(&out);
+        if again == out {
+            break;
+        }
+        out = again;
+        removed = r;
+        passes += 1;
+    }
+    out
+}
+
+/// One pass of [`normalize_text`] over non-ASCII text; also says whether it
+/// removed or rewrote anything that could let NFKC change the result again.
+fn normalize_pass(text: &str) -> (String, bool) {
+    let mut removed = false;
     // NFKC folds Arabic presentation forms and full-width Latin; most text is
     // already in NFKC, which the quick check tells without rebuilding the string.
     let folded: std::borrow::Cow<'_, str> = if unicode_normalization::is_nfkc_quick(text.chars())
@@ -77,12 +99,14 @@ pub fn normalize_text(text: &str) -> String {
             c => ascii_digit(c).unwrap_or(c),
         };
         if c == 'ۀ' {
+            removed = true;
             flush(&mut out, &mut pending_space, &mut pending_zwnj);
             out.push('ه');
             out.push('\u{0654}');
             continue;
         }
         if is_bidi_or_joiner(c) || (is_arabic_diacritic(c) && c != '\u{0654}') {
+            removed = true;
             continue;
         }
         if c.is_whitespace() || c.is_control() {
@@ -98,7 +122,7 @@ pub fn normalize_text(text: &str) -> String {
         flush(&mut out, &mut pending_space, &mut pending_zwnj);
         out.push(c);
     }
-    out
+    (out, removed)
 }
 
 /// The display form of ASCII text: spacing collapsed, controls dropped.

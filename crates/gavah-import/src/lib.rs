@@ -8,6 +8,7 @@
 //! column (witness, contact, notes).
 
 pub mod error;
+pub mod fuzz;
 pub mod mapping;
 pub mod parse;
 pub mod reader;

@@ -19,7 +19,7 @@ pub struct PeopleParser {
     headers: Vec<String>,
     fields: Vec<Option<Field>>,
     mapping: Mapping,
-    places: std::sync::Mutex<std::collections::HashMap<PlaceKey, (Place, Vec<(usize, String)>)>>,
+    places: std::sync::Mutex<std::collections::HashMap<PlaceKey, Resolved>>,
 }
 
 /// Splits a multi-valued cell ("wounded / detained").
@@ -345,10 +345,10 @@ impl PeopleParser {
             Some(hit) => hit,
             None => {
                 let fresh = resolve_place_uncached(province, city, places);
-                if let Ok(mut c) = self.places.lock() {
-                    if c.len() < 100_000 {
-                        c.insert(key, fresh.clone());
-                    }
+                if let Ok(mut c) = self.places.lock()
+                    && c.len() < 100_000
+                {
+                    c.insert(key, fresh.clone());
                 }
                 fresh
             }
@@ -367,6 +367,8 @@ type PlaceKey = (
     Option<(usize, String)>,
     Vec<(usize, String)>,
 );
+/// A resolved place and the (column, text) pairs that did not resolve.
+type Resolved = (Place, Vec<(usize, String)>);
 
 /// Resolves a province, a city and free-text places against the gazetteer;
 /// returns the place and the (column, text) pairs that did not resolve.

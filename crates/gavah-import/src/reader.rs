@@ -81,6 +81,8 @@ enum Rows {
     Csv {
         reader: csv::Reader<Box<dyn Read + Send>>,
         record: csv::ByteRecord,
+        /// Row numbering as a spreadsheet shows it; see `RowNumbering`.
+        numbering: RowNumbering,
     },
     Memory {
         rows: std::vec::IntoIter<RawRow>,
@@ -139,13 +141,17 @@ impl Table {
     pub fn next_row(&mut self) -> Option<Result<RawRow, Problem>> {
         match &mut self.rows {
             Rows::Memory { rows, .. } => rows.next().map(Ok),
-            Rows::Csv { reader, record } => loop {
+            Rows::Csv {
+                reader,
+                record,
+                numbering,
+            } => loop {
                 match reader.read_byte_record(record) {
                     Ok(false) => return None,
                     Ok(true) => {}
                     Err(e) => return Some(Err(csv_problem(&self.path, &e))),
                 }
-                let row = record.position().map_or(0, csv::Position::line);
+                let row = numbering.next(record, reader.position().line());
                 if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
                     // Blank lines in a list are not rows.
                     continue;
@@ -196,6 +202,39 @@ impl Table {
             Rows::Csv { reader, .. } => reader.position().byte(),
             Rows::Memory { consumed_bytes, .. } => *consumed_bytes,
         }
+    }
+}
+
+/// Numbers records as a spreadsheet shows their rows: the header is row 1, a
+/// record whose cells hold line breaks is still one row, and blank lines (which
+/// the CSV reader skips) still count. A record's reported position is where the
+/// reader started on it, blank lines before it included, so the lines it
+/// consumed, less its own line breaks and terminator, are the blank lines. Only
+/// differences of line numbers are used, since the numbers themselves are off
+/// by one with CRLF line ends (BurntSushi/rust-csv#395).
+struct RowNumbering {
+    row: u64,
+}
+
+fn newlines(record: &csv::ByteRecord) -> u64 {
+    record
+        .iter()
+        .map(|f| f.iter().filter(|&&b| b == b'\n').count() as u64)
+        .sum()
+}
+
+impl RowNumbering {
+    fn after_header() -> RowNumbering {
+        RowNumbering { row: 1 }
+    }
+
+    /// The row of the record just read; `end_line` is the reader's line after it.
+    fn next(&mut self, record: &csv::ByteRecord, end_line: u64) -> u64 {
+        let start_line = record.position().map_or(end_line, csv::Position::line);
+        let consumed = end_line.saturating_sub(start_line);
+        let blank = consumed.saturating_sub(1 + newlines(record));
+        self.row += 1 + blank;
+        self.row
     }
 }
 
@@ -358,6 +397,7 @@ fn open_delimited(
         Ok(h) => h.clone(),
         Err(e) => return Err(csv_problem(path, &e)),
     };
+
     let mut names = Vec::with_capacity(headers.len());
     for (i, h) in headers.iter().enumerate() {
         if h.len() > MAX_FIELD_BYTES {
@@ -395,6 +435,7 @@ fn open_delimited(
         rows: Rows::Csv {
             reader,
             record: csv::ByteRecord::new(),
+            numbering: RowNumbering::after_header(),
         },
     })
 }
@@ -603,7 +644,13 @@ fn open_jsonl(path: &Path, opts: &ReadOptions, total_bytes: u64) -> Result<Table
                     return Err(Problem::error(
                         path,
                         ProblemKind::Malformed(format!(
-                            "expected a string, number or null, found {other}"
+                            "expected a string, number or null, found {}",
+                            // Only the JSON type: the value may be a protected one.
+                            if other.is_array() {
+                                "an array"
+                            } else {
+                                "an object"
+                            }
                         )),
                     )
                     .at_row(row)

@@ -111,7 +111,8 @@ impl Store {
             return Err(StoreError::NotFound(path.to_path_buf()));
         }
         let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
-        configure(&conn).map_err(|e| StoreError::NotAStore(path.to_path_buf(), e.to_string()))?;
+        // Look before configuring: switching a foreign SQLite file to WAL would
+        // rewrite its header, and we must not touch a file that is not ours.
         let has_meta: Option<String> = conn
             .query_row(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
@@ -126,6 +127,7 @@ impl Store {
                 "it has no Gavah tables".into(),
             ));
         }
+        configure(&conn).map_err(|e| StoreError::NotAStore(path.to_path_buf(), e.to_string()))?;
         embedded::migrations::runner()
             .run(&mut conn)
             .map_err(|e| StoreError::Migration(e.to_string()))?;

@@ -324,6 +324,20 @@ pub(crate) fn refresh_counts(tx: &Connection) -> Result<(), StoreError> {
         s.hash(&mut h);
         h.finish()
     };
+    // What each person's reports say about one outcome. A person is counted
+    // once per outcome, under one category, day and place, so that every
+    // breakdown adds up to its total: the most reported known category (ties go
+    // to the first in `Category::ALL`), the earliest day, the smallest province
+    // code and city id: rules that do not depend on the order of the rows.
+    #[derive(Default)]
+    struct Seen {
+        categories: [u32; 4],
+        day: Option<u32>,
+        province: Option<u32>,
+        city: Option<i64>,
+    }
+    const CATEGORIES: [&str; 4] = ["protester", "bystander", "security-forces", "unknown"];
+    let mut seen: HashMap<(u64, u32), Seen> = HashMap::new();
     {
         let mut stmt =
             tx.prepare("SELECT person, outcome, category, day, province, city FROM outcomes")?;
@@ -331,7 +345,7 @@ pub(crate) fn refresh_counts(tx: &Connection) -> Result<(), StoreError> {
         while let Some(r) = rows.next()? {
             let p = hash(r.get_ref(0)?.as_str().unwrap_or(""));
             let outcome = names.id(r.get_ref(1)?.as_str().unwrap_or(""));
-            let category = names.id(r.get_ref(2)?.as_str().unwrap_or(""));
+            let category = r.get_ref(2)?.as_str().unwrap_or("unknown");
             let day = r
                 .get_ref(3)?
                 .as_str_or_null()
@@ -345,24 +359,51 @@ pub(crate) fn refresh_counts(tx: &Connection) -> Result<(), StoreError> {
                 .flatten()
                 .map(|d| names.id(d));
             let city: Option<i64> = r.get(5)?;
-            sets.entry((0, empty, outcome)).or_default().insert(p);
-            sets.entry((1, category, outcome)).or_default().insert(p);
-            if let Some(pr) = province {
-                sets.entry((2, pr, outcome)).or_default().insert(p);
-                provinces.insert(pr);
+            let smaller = |new: Option<u32>, old: Option<u32>| match (new, old) {
+                (Some(n), Some(o)) if names.names[n as usize] < names.names[o as usize] => Some(n),
+                (Some(n), None) => Some(n),
+                (_, o) => o,
+            };
+            let s = seen.entry((p, outcome)).or_default();
+            s.categories[CATEGORIES.iter().position(|c| *c == category).unwrap_or(3)] += 1;
+            s.day = smaller(day, s.day);
+            s.province = smaller(province, s.province);
+            s.city = match (city, s.city) {
+                (Some(n), Some(o)) => Some(n.min(o)),
+                (n, o) => n.or(o),
+            };
+            if let (Some(d), Some(pr), Some(c)) = (day, province, city) {
+                *incidents.entry((d, pr, c)).or_default() += 1;
             }
-            if let Some(c) = city {
-                let key = names.id(&c.to_string());
-                sets.entry((3, key, outcome)).or_default().insert(p);
-                cities.entry(outcome).or_default().insert(c);
-                cities.entry(any).or_default().insert(c);
-            }
-            if let Some(d) = day {
-                sets.entry((4, d, outcome)).or_default().insert(p);
-                if let (Some(pr), Some(c)) = (province, city) {
-                    *incidents.entry((d, pr, c)).or_default() += 1;
-                }
-            }
+        }
+    }
+    let mut seen: Vec<((u64, u32), Seen)> = seen.into_iter().collect();
+    seen.sort_by_key(|(k, _)| *k);
+    for ((p, outcome), s) in &seen {
+        let (p, outcome) = (*p, *outcome);
+        let known = s.categories[..3]
+            .iter()
+            .enumerate()
+            .max_by_key(|(i, n)| (**n, std::cmp::Reverse(*i)));
+        let category = match known {
+            Some((i, n)) if *n > 0 => CATEGORIES[i],
+            _ => "unknown",
+        };
+        let category = names.id(category);
+        sets.entry((0, empty, outcome)).or_default().insert(p);
+        sets.entry((1, category, outcome)).or_default().insert(p);
+        if let Some(pr) = s.province {
+            sets.entry((2, pr, outcome)).or_default().insert(p);
+            provinces.insert(pr);
+        }
+        if let Some(c) = s.city {
+            let key = names.id(&c.to_string());
+            sets.entry((3, key, outcome)).or_default().insert(p);
+            cities.entry(outcome).or_default().insert(c);
+            cities.entry(any).or_default().insert(c);
+        }
+        if let Some(d) = s.day {
+            sets.entry((4, d, outcome)).or_default().insert(p);
         }
     }
     {
@@ -389,15 +430,23 @@ pub(crate) fn refresh_counts(tx: &Connection) -> Result<(), StoreError> {
     for (outcome, set) in &cities {
         ins.execute(params!["cities", "", name(*outcome), n(set.len())])?;
     }
-    ins.execute(params!["provinces", "", "any", n(provinces.len())])?;
-    ins.execute(params!["people", "", "any", n(people.len())])?;
-    ins.execute(params!["reports", "", "any", reports])?;
+    // Zero counts are not stored: a store without reports has no count rows,
+    // whether it was just created or just rebuilt.
+    for (dim, value) in [
+        ("provinces", n(provinces.len())),
+        ("people", n(people.len())),
+        ("reports", reports),
+    ] {
+        if value > 0 {
+            ins.execute(params![dim, "", "any", value])?;
+        }
+    }
     let mut inc =
         tx.prepare("INSERT INTO incidents (day, province, city, reports) VALUES (?1, ?2, ?3, ?4)")?;
     for ((day, province, city), count) in &incidents {
         inc.execute(params![
-            day,
-            province,
+            name(*day),
+            name(*province),
             city,
             i64::try_from(*count).unwrap_or(i64::MAX)
         ])?;

@@ -175,7 +175,7 @@ impl Store {
             "SELECT f.id, f.source, s.name, s.source_type, s.protected, f.metric, f.value, f.qualifier,
                     f.as_of, f.province, f.category, f.citation
              FROM figures f JOIN sources s ON s.id = f.source
-             ORDER BY f.metric, f.as_of, s.name, f.province, f.category, f.value",
+             ORDER BY f.metric, f.as_of, s.name, f.province, f.category, f.value, f.id",
         )?;
         let mut rows = stmt.query([])?;
         let mut out = Vec::new();

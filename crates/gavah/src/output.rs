@@ -16,6 +16,14 @@ fn csv_field(s: &str) -> String {
     }
 }
 
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 fn outcome_word(n: u64, o: &str) -> String {
     format!("{n} {o}")
 }
@@ -330,8 +338,11 @@ pub fn import_report(
     if r.has_errors() {
         writeln!(
             err,
-            "{file}: {} errors in {} rows; nothing was imported (the store is unchanged). Fix the file or add a --mapping, then import again",
-            errors.len() + usize::try_from(r.problems_dropped).unwrap_or(0),
+            "{file}: {} in {} rows; nothing was imported (the store is unchanged). Fix the file or add a --mapping, then import again",
+            plural(
+                errors.len() + usize::try_from(r.problems_dropped).unwrap_or(0),
+                "error"
+            ),
             r.rows
         )?;
         return Ok(());

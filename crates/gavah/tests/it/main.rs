@@ -1,0 +1,13 @@
+//! End-to-end tests of the real `gavah` binary, one test binary with a module
+//! per area (like ripgrep's `tests/tests.rs`): each test runs `gavah` in its
+//! own temporary folder and store and checks what it prints and what it stores.
+
+mod util;
+
+mod bad_input;
+mod cli;
+mod crash;
+mod figures;
+mod import;
+mod protected;
+mod reimport;
