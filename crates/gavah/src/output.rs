@@ -83,16 +83,25 @@ pub fn figures(
             let by = by.unwrap_or(ByArg::Outcome);
             let rows = breakdown(r, by);
             writeln!(out)?;
-            writeln!(
-                out,
-                "{:<28} {:<12} {:>8}",
-                dim_name(Some(by)),
-                "outcome",
-                "people"
-            )?;
+            // The label goes last: Persian names do not pad to a column width.
+            if by == ByArg::Outcome {
+                writeln!(out, "{:<12} {:>8}", "outcome", "people")?;
+            } else {
+                writeln!(
+                    out,
+                    "{:<12} {:>8}  {}",
+                    "outcome",
+                    "people",
+                    dim_name(Some(by))
+                )?;
+            }
             for (key, name, outcome, n) in rows {
-                let label = if name.is_empty() { key } else { name };
-                writeln!(out, "{label:<28} {outcome:<12} {n:>8}")?;
+                if by == ByArg::Outcome {
+                    writeln!(out, "{outcome:<12} {n:>8}")?;
+                } else {
+                    let label = if name.is_empty() { key } else { name };
+                    writeln!(out, "{outcome:<12} {n:>8}  {label}")?;
+                }
             }
             if matches!(by, ByArg::Province | ByArg::City) {
                 writeln!(out, "\n{}", r.attribution)?;
