@@ -288,6 +288,7 @@ pub(crate) fn clear(tx: &Connection) -> Result<(), StoreError> {
 /// per dimension: SQLite would sort the whole table once per dimension, which
 /// dominated the time of a large import.
 pub(crate) fn refresh_counts(tx: &Connection) -> Result<(), StoreError> {
+    use rustc_hash::{FxHashMap, FxHashSet};
     use std::collections::{HashMap, HashSet};
     use std::hash::{Hash, Hasher};
     /// Strings seen in the scan, numbered, so the maps below key on integers and
@@ -312,11 +313,13 @@ pub(crate) fn refresh_counts(tx: &Connection) -> Result<(), StoreError> {
     let mut names = Names::default();
     let empty = names.id("");
     let any = names.id("any");
-    let mut sets: HashMap<(u8, u32, u32), HashSet<u64>> = HashMap::new();
+    // Each (person, outcome) is assigned one category, province, city and day
+    // below, so the breakdowns are plain tallies, not sets of people.
+    let mut tallies: HashMap<(u8, u32, u32), u64> = HashMap::new();
     let mut cities: HashMap<u32, HashSet<i64>> = HashMap::new();
     let mut provinces: HashSet<u32> = HashSet::new();
     let mut incidents: HashMap<(u32, u32, i64), u64> = HashMap::new();
-    let mut people: HashSet<u64> = HashSet::new();
+    let mut people: FxHashSet<u64> = FxHashSet::default();
     let hash = |s: &str| -> u64 {
         // 64 bits of SipHash over the person key: collisions among a few million
         // people are vanishingly unlikely (about n²/2⁶⁵), and this only counts.
@@ -337,7 +340,9 @@ pub(crate) fn refresh_counts(tx: &Connection) -> Result<(), StoreError> {
         city: Option<i64>,
     }
     const CATEGORIES: [&str; 4] = ["protester", "bystander", "security-forces", "unknown"];
-    let mut seen: HashMap<(u64, u32), Seen> = HashMap::new();
+    // FxHash: the keys are already hashes, and SipHash over a million of them
+    // showed in profiles.
+    let mut seen: FxHashMap<(u64, u32), Seen> = FxHashMap::default();
     {
         let mut stmt =
             tx.prepare("SELECT person, outcome, category, day, province, city FROM outcomes")?;
@@ -377,10 +382,8 @@ pub(crate) fn refresh_counts(tx: &Connection) -> Result<(), StoreError> {
             }
         }
     }
-    let mut seen: Vec<((u64, u32), Seen)> = seen.into_iter().collect();
-    seen.sort_by_key(|(k, _)| *k);
-    for ((p, outcome), s) in &seen {
-        let (p, outcome) = (*p, *outcome);
+    for ((_, outcome), s) in &seen {
+        let outcome = *outcome;
         let known = s.categories[..3]
             .iter()
             .enumerate()
@@ -390,20 +393,20 @@ pub(crate) fn refresh_counts(tx: &Connection) -> Result<(), StoreError> {
             _ => "unknown",
         };
         let category = names.id(category);
-        sets.entry((0, empty, outcome)).or_default().insert(p);
-        sets.entry((1, category, outcome)).or_default().insert(p);
+        *tallies.entry((0, empty, outcome)).or_default() += 1;
+        *tallies.entry((1, category, outcome)).or_default() += 1;
         if let Some(pr) = s.province {
-            sets.entry((2, pr, outcome)).or_default().insert(p);
+            *tallies.entry((2, pr, outcome)).or_default() += 1;
             provinces.insert(pr);
         }
         if let Some(c) = s.city {
             let key = names.id(&c.to_string());
-            sets.entry((3, key, outcome)).or_default().insert(p);
+            *tallies.entry((3, key, outcome)).or_default() += 1;
             cities.entry(outcome).or_default().insert(c);
             cities.entry(any).or_default().insert(c);
         }
         if let Some(d) = s.day {
-            sets.entry((4, d, outcome)).or_default().insert(p);
+            *tallies.entry((4, d, outcome)).or_default() += 1;
         }
     }
     {
@@ -419,12 +422,12 @@ pub(crate) fn refresh_counts(tx: &Connection) -> Result<(), StoreError> {
     let mut ins =
         tx.prepare("INSERT INTO figure_counts (dim, key, outcome, n) VALUES (?1, ?2, ?3, ?4)")?;
     let n = |len: usize| i64::try_from(len).unwrap_or(i64::MAX);
-    for ((dim, key, outcome), set) in &sets {
+    for ((dim, key, outcome), count) in &tallies {
         ins.execute(params![
             DIMS[usize::from(*dim)],
             name(*key),
             name(*outcome),
-            n(set.len())
+            i64::try_from(*count).unwrap_or(i64::MAX)
         ])?;
     }
     for (outcome, set) in &cities {
