@@ -275,6 +275,35 @@ impl App {
             }
         };
 
+        // The same file from the same source was imported before, whole (a batch
+        // entry is written only when an import commits): nothing can be new, so
+        // say so without parsing a million rows again. A dry run still checks.
+        if !req.dry_run {
+            let source_id = source.as_ref().map_or(EntryId([0; 16]), |s| s.1);
+            let batch = Body::Batch(BatchBody {
+                source: source_id,
+                list_kind: req.kind.as_str().to_string(),
+                file_name: String::new(),
+                file_hash: hash.clone(),
+                format: String::new(),
+                encoding: String::new(),
+                rows: 0,
+                columns: Vec::new(),
+            });
+            if let Some(rows) = self.store.batch_rows(batch.id(self.store.team_key()))? {
+                report.rows = rows;
+                report.already_present = rows;
+                report.committed = true;
+                report.problems.push(Problem::warning(
+                    path,
+                    ProblemKind::Note(
+                        "this file was imported before from this source; nothing is new".into(),
+                    ),
+                ));
+                return Ok(report);
+            }
+        }
+
         // Peek at the first row: it may be HXL hashtags rather than data.
         let first = match table.next_row() {
             Some(Ok(r)) => Some(r),

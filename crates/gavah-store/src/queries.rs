@@ -234,6 +234,19 @@ impl Store {
         Ok(out)
     }
 
+    /// The number of rows of an imported file, when that batch is in the store.
+    pub fn batch_rows(&self, id: EntryId) -> Result<Option<u64>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT rows FROM batches WHERE id = ?1",
+                [id.as_bytes()],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()?
+            .map(u64_of))
+    }
+
     pub fn claim_exists(&self, id: EntryId) -> Result<bool, StoreError> {
         Ok(self
             .conn()
