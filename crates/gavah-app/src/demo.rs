@@ -61,16 +61,11 @@ pub fn build_demo(
         };
         let r = app.import(&req, progress)?;
         if !r.committed {
-            let first = r
-                .problems
-                .iter()
-                .find(|p| p.is_error())
-                .map(ToString::to_string)
-                .unwrap_or_default();
             return Err(AppError::Other(format!(
-                "the demo list {} did not import ({} errors; first: {first})",
+                "the demo list {} did not import ({} errors; first: {})",
                 list.file_name,
-                r.errors()
+                r.errors(),
+                first_error(&r)
             )));
         }
         report
@@ -84,14 +79,9 @@ pub fn build_demo(
     };
     let r = app.import(&req, progress)?;
     if !r.committed {
-        let first = r
-            .problems
-            .iter()
-            .find(|p| p.is_error())
-            .map(ToString::to_string)
-            .unwrap_or_default();
         return Err(AppError::Other(format!(
-            "the demo figures did not import: {first}"
+            "the demo figures did not import: {}",
+            first_error(&r)
         )));
     }
     report.figures = r.added;
@@ -107,4 +97,13 @@ pub fn build_demo(
         }
     }
     Ok(report)
+}
+
+/// The first error of a failed import, for a one-line message.
+fn first_error(r: &crate::ImportReport) -> String {
+    r.problems
+        .iter()
+        .find(|p| p.is_error())
+        .map(ToString::to_string)
+        .unwrap_or_default()
 }

@@ -335,7 +335,7 @@ impl App {
                 list_kind: req.kind.as_str().to_string(),
                 file_name: file_name(path),
                 file_hash: hash.clone(),
-                format: table_format(&report.format),
+                format: report.format.clone(),
                 encoding: report.encoding.clone(),
                 rows,
                 columns,
@@ -610,10 +610,6 @@ impl App {
         report.committed = true;
         Ok(report)
     }
-}
-
-fn table_format(f: &str) -> String {
-    f.to_string()
 }
 
 fn source_name(body: &Body) -> String {

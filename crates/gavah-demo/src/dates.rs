@@ -6,20 +6,8 @@ use crate::noise::persian_digits;
 use gavah_core::Date;
 use gavah_core::jalali::gregorian_to_jalali;
 
-const JALALI_MONTHS: [&str; 12] = [
-    "فروردین",
-    "اردیبهشت",
-    "خرداد",
-    "تیر",
-    "مرداد",
-    "شهریور",
-    "مهر",
-    "آبان",
-    "آذر",
-    "دی",
-    "بهمن",
-    "اسفند",
-];
+/// The Persian month names, shared with the date parser that reads them back.
+const JALALI_MONTHS: [&str; 12] = gavah_core::jalali::JALALI_MONTHS_FA;
 
 const ENGLISH_MONTHS: [&str; 12] = [
     "January",
