@@ -130,7 +130,7 @@ fn file_name(path: &Path) -> String {
 /// Messages from the reading thread to the writing one.
 enum Chunk {
     /// Entries with their bodies already encoded, so the writing thread only writes.
-    Entries(Vec<(Entry, Vec<u8>)>),
+    Entries(Vec<(Entry, Vec<u8>, Option<gavah_store::Prepared>)>),
     Done {
         rows: u64,
         repeated: u64,
@@ -497,7 +497,8 @@ impl App {
                     // report every bad row, but stop building entries.
                     if let Some(e) = entry.filter(|_| !failed.load(Ordering::Relaxed)) {
                         let json = e.body.to_json();
-                        chunk.push((e, json));
+                        let rows = gavah_store::prepare(&e);
+                        chunk.push((e, json, rows));
                         if chunk.len() == 1024 {
                             let full = std::mem::replace(&mut chunk, Vec::with_capacity(1024));
                             if tx.send(Chunk::Entries(full)).is_err() {
@@ -537,8 +538,8 @@ impl App {
                             continue;
                         }
                         let t = std::time::Instant::now();
-                        for (e, json) in &entries {
-                            match writer.append_encoded(e, json) {
+                        for (e, json, rows) in entries {
+                            match writer.append_prepared(&e, &json, rows) {
                                 Ok(Appended::New | Appended::Replaced) => appended_new += 1,
                                 Ok(Appended::Duplicate) => appended_dup += 1,
                                 Err(err) => {

@@ -81,8 +81,9 @@ fn normalize_pass(text: &str) -> (String, bool) {
     let mut removed = false;
     // NFKC folds Arabic presentation forms and full-width Latin; most text is
     // already in NFKC, which the quick check tells without rebuilding the string.
-    let folded: std::borrow::Cow<'_, str> = if unicode_normalization::is_nfkc_quick(text.chars())
-        == unicode_normalization::IsNormalized::Yes
+    let folded: std::borrow::Cow<'_, str> = if text.chars().all(is_plain)
+        || unicode_normalization::is_nfkc_quick(text.chars())
+            == unicode_normalization::IsNormalized::Yes
     {
         std::borrow::Cow::Borrowed(text)
     } else {
@@ -123,6 +124,18 @@ fn normalize_pass(text: &str) -> (String, bool) {
         out.push(c);
     }
     (out, removed)
+}
+
+/// Characters that NFKC leaves alone and that cannot compose with a neighbour:
+/// ASCII, the base Arabic and Persian letters, Persian and Arabic-Indic digits,
+/// and ZWNJ. A name made only of these skips the Unicode tables entirely.
+fn is_plain(c: char) -> bool {
+    c.is_ascii()
+        || matches!(
+            c,
+            '\u{0621}' | '\u{0627}'..='\u{063A}' | '\u{0641}'..='\u{064A}' | '\u{0660}'..='\u{0669}'
+                | 'پ' | 'چ' | 'ژ' | 'ک' | 'گ' | 'ی' | '\u{06F0}'..='\u{06F9}' | '\u{200C}'
+        )
 }
 
 /// The display form of ASCII text: spacing collapsed, controls dropped.

@@ -20,6 +20,37 @@ pub struct PeopleParser {
     fields: Vec<Option<Field>>,
     mapping: Mapping,
     places: std::sync::Mutex<std::collections::HashMap<PlaceKey, Resolved>>,
+    memo: Memo,
+}
+
+/// What each distinct value of a coded column was read as. Lists repeat a few
+/// statuses, sexes, categories and dates a million times; each is read once.
+#[derive(Default)]
+struct Memo {
+    sex: std::sync::Mutex<std::collections::HashMap<String, Option<Recognised<gavah_core::Sex>>>>,
+    category: std::sync::Mutex<std::collections::HashMap<String, Option<Recognised<Category>>>>,
+    outcomes: std::sync::Mutex<std::collections::HashMap<String, Option<Vec<Outcome>>>>,
+    dates: std::sync::Mutex<std::collections::HashMap<String, Result<PartialDate, String>>>,
+}
+
+/// The value of `key` in `memo`, computing and keeping it on a miss. The memo
+/// stops growing at 50,000 values so a column of unique values cannot exhaust
+/// memory.
+fn cached<T: Clone>(
+    memo: &std::sync::Mutex<std::collections::HashMap<String, T>>,
+    key: &str,
+    compute: impl FnOnce() -> T,
+) -> T {
+    if let Some(hit) = memo.lock().ok().and_then(|m| m.get(key).cloned()) {
+        return hit;
+    }
+    let value = compute();
+    if let Ok(mut m) = memo.lock()
+        && m.len() < 50_000
+    {
+        m.insert(key.to_string(), value.clone());
+    }
+    value
 }
 
 /// Splits a multi-valued cell ("wounded / detained").
@@ -104,6 +135,7 @@ impl PeopleParser {
             fields,
             mapping,
             places: std::sync::Mutex::default(),
+            memo: Memo::default(),
         };
         Ok((parser, hxl.is_some(), problems))
     }
@@ -172,12 +204,14 @@ impl PeopleParser {
                 Field::Witness => r.witness = Some(Protected::new(normalize_text(v))),
                 Field::Contact => r.contact = Some(Protected::new(normalize_text(v))),
                 Field::Notes => r.notes = Some(Protected::new(normalize_text(v))),
-                Field::Sex => match self.mapping.sex_values.get(&match_key(v)).copied().map(Recognised::Value).or_else(|| vocab::sex(v)) {
+                Field::Sex => match cached(&self.memo.sex, v, || {
+                    self.mapping.sex_values.get(&match_key(v)).copied().map(Recognised::Value).or_else(|| vocab::sex(v))
+                }) {
                     Some(Recognised::Value(s)) => r.sex = Some(s),
                     Some(Recognised::Unknown) => {}
                     None => problems.push(self.problem(row, i, ProblemKind::UnknownValue { expected: "male/مرد, female/زن, unknown/نامعلوم".into() }, v)),
                 },
-                Field::Category => match self.category(v) {
+                Field::Category => match cached(&self.memo.category, v, || self.category(v)) {
                     Some(Recognised::Value(c)) => r.category = Some(c),
                     Some(Recognised::Unknown) => r.category = Some(Category::Unknown),
                     None => problems.push(self.problem(
@@ -189,7 +223,7 @@ impl PeopleParser {
                         v,
                     )),
                 },
-                Field::Status => match self.outcomes(v) {
+                Field::Status => match cached(&self.memo.outcomes, v, || self.outcomes(v)) {
                     Some(list) => outcomes.extend(list),
                     None => problems.push(self.problem(row, i, ProblemKind::UnknownValue { expected: vocab::examples_outcome().into() }, v)),
                 },
@@ -198,14 +232,16 @@ impl PeopleParser {
                     Some(false) => {}
                     None => problems.push(self.problem(row, i, ProblemKind::UnknownValue { expected: "yes/بله/1 or no/خیر/0".into() }, v)),
                 },
-                Field::Date => match parse_date(v, self.mapping.calendar) {
+                Field::Date => match cached(&self.memo.dates, v, || {
+                    parse_date(v, self.mapping.calendar).map(|d| d.value).map_err(|e| e.reason)
+                }) {
                     // The first date column that holds a date is the event's date.
                     Ok(d) => {
                         if !date.is_known() {
-                            date = d.value;
+                            date = d;
                         }
                     }
-                    Err(e) => problems.push(self.problem(row, i, ProblemKind::BadDate(e.reason), v)),
+                    Err(reason) => problems.push(self.problem(row, i, ProblemKind::BadDate(reason), v)),
                 },
                 Field::Age => match parse_age(v) {
                     Ok(a) => r.age = Some(a),

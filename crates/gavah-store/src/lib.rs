@@ -14,7 +14,7 @@ mod project;
 mod queries;
 
 pub use error::StoreError;
-pub use project::{name_key, person_key};
+pub use project::{Prepared, name_key, person_key, prepare};
 pub use queries::*;
 
 use gavah_core::NodeId;
@@ -232,6 +232,17 @@ impl Writer<'_> {
     /// [`Writer::append`] with the body's JSON already made (by `Body::to_json`),
     /// so that a bulk import can encode on another thread.
     pub fn append_encoded(&mut self, entry: &Entry, body: &[u8]) -> Result<Appended, StoreError> {
+        self.append_prepared(entry, body, None)
+    }
+
+    /// [`Writer::append_encoded`] with the entry's projection rows already made
+    /// by [`prepare`], so that a bulk import builds them on another thread.
+    pub fn append_prepared(
+        &mut self,
+        entry: &Entry,
+        body: &[u8],
+        prepared: Option<Prepared>,
+    ) -> Result<Appended, StoreError> {
         // Keep our clock ahead of everything we hold, so that later local entries
         // order after entries received from other nodes.
         if entry.hlc > self.last_hlc {
@@ -253,7 +264,15 @@ impl Writer<'_> {
             ])?;
         if inserted == 1 {
             let seq = self.tx.last_insert_rowid();
-            project::apply(&self.tx, &mut self.pending, entry, seq, false)?;
+            match prepared {
+                Some(rows) => {
+                    self.pending.push(seq, rows);
+                    if self.pending.len() >= project::Pending::ROWS {
+                        self.pending.flush(&self.tx)?;
+                    }
+                }
+                None => project::apply(&self.tx, &mut self.pending, entry, seq, false)?,
+            }
             self.counts_stale |= project::moves_counts(entry);
             return Ok(Appended::New);
         }

@@ -151,13 +151,39 @@ fn apply_report(
         tx.prepare_cached("DELETE FROM reports WHERE seq = ?1")?
             .execute([seq])?;
     }
+    pending.push(seq, prepare_report(id, r));
+    if pending.len() >= Pending::ROWS || replace {
+        pending.flush(tx)?;
+    }
+    Ok(())
+}
+
+/// The rows one report projects to, made without the store so that a bulk
+/// import can build them on its reading thread, off the writing one. The
+/// entry's local `seq` is filled in when the entry is stored.
+pub struct Prepared {
+    report: [Value; 13],
+    protected: Option<[Value; 4]>,
+    outcomes: Vec<[Value; 10]>,
+}
+
+/// The projection rows of an entry, when it is a report.
+pub fn prepare(entry: &Entry) -> Option<Prepared> {
+    match &entry.body {
+        Body::Report(r) => Some(prepare_report(entry.id, r)),
+        _ => None,
+    }
+}
+
+fn prepare_report(id: EntryId, r: &ReportBody) -> Prepared {
+    let seq = 0;
     let p = &r.person;
     let key = name_key(p);
     let person = person_key_with(id, &key, p);
     let category = p.category.clone().unwrap_or_else(|| "unknown".into());
     let name_key = Some(key).filter(|k| !k.is_empty());
     let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);
-    pending.reports.push([
+    let report = [
         Value::Integer(seq),
         Value::Blob(id.as_bytes().to_vec()),
         Value::Blob(r.source.as_bytes().to_vec()),
@@ -172,15 +198,16 @@ fn apply_report(
         text(&p.occupation),
         Value::Text(category.clone()),
         Value::Text(person.clone()),
-    ]);
-    if p.witness.is_some() || p.contact.is_some() || p.notes.is_some() {
-        pending.protected.push([
+    ];
+    let protected = (p.witness.is_some() || p.contact.is_some() || p.notes.is_some()).then(|| {
+        [
             Value::Integer(seq),
             text(&p.witness),
             text(&p.contact),
             text(&p.notes),
-        ]);
-    }
+        ]
+    });
+    let mut outcomes = Vec::with_capacity(p.outcomes.len());
     for (i, o) in p.outcomes.iter().enumerate() {
         // The same outcome twice in one report is one row.
         if p.outcomes[..i]
@@ -194,7 +221,7 @@ fn apply_report(
         } else {
             None
         };
-        pending.outcomes.push([
+        outcomes.push([
             Value::Integer(seq),
             Value::Text(o.outcome.clone()),
             Value::Text(person.clone()),
@@ -209,10 +236,11 @@ fn apply_report(
             text(&o.place.text),
         ]);
     }
-    if pending.len() >= Pending::ROWS || replace {
-        pending.flush(tx)?;
+    Prepared {
+        report,
+        protected,
+        outcomes,
     }
-    Ok(())
 }
 
 /// Report rows waiting to be written. A bulk import writes them in multi-row
@@ -227,9 +255,23 @@ pub(crate) struct Pending {
 
 impl Pending {
     /// Rows per statement: well under SQLite's limit of 32,766 parameters.
-    const ROWS: usize = 128;
+    pub(crate) const ROWS: usize = 128;
 
-    fn len(&self) -> usize {
+    /// Queues a report's rows under its local `seq`.
+    pub(crate) fn push(&mut self, seq: i64, mut p: Prepared) {
+        p.report[0] = Value::Integer(seq);
+        self.reports.push(p.report);
+        if let Some(mut row) = p.protected {
+            row[0] = Value::Integer(seq);
+            self.protected.push(row);
+        }
+        for mut row in p.outcomes {
+            row[0] = Value::Integer(seq);
+            self.outcomes.push(row);
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
         self.reports.len().max(self.outcomes.len())
     }
 
