@@ -4,7 +4,7 @@
 //! Place data © GeoNames (geonames.org), CC BY 4.0; province codes and names from
 //! iso3166-2 (MIT). See `crates/gavah-core/data/ATTRIBUTION.md`.
 
-use crate::normalize::{is_arabic_script, match_key};
+use crate::normalize::match_key;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -256,11 +256,6 @@ impl Gazetteer {
             }
         })
     }
-}
-
-/// Whether a name is written in Persian script; used to pick display columns.
-pub fn prefers_persian(text: &str) -> bool {
-    is_arabic_script(text)
 }
 
 #[cfg(test)]

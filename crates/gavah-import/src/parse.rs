@@ -5,7 +5,7 @@
 use crate::error::{Problem, ProblemKind, Severity};
 use crate::mapping::{Field, FigureField, Mapping, guess_figure_field, is_hxl_row};
 use crate::reader::RawRow;
-use gavah_core::date::{CalendarHint, DatePrecision, EXPECTED_DATE_FORMS, PartialDate, parse_date};
+use gavah_core::date::{CalendarHint, DatePrecision, PartialDate, parse_date};
 use gavah_core::gazetteer::gazetteer;
 use gavah_core::model::{Coordinates, OutcomeEvent, PersonReport, Place};
 use gavah_core::normalize::{match_key, normalize_text, to_ascii_digits};
@@ -798,9 +798,4 @@ impl FigureParser {
             citation,
         })
     }
-}
-
-/// The accepted date forms, for help text.
-pub fn expected_dates() -> &'static str {
-    EXPECTED_DATE_FORMS
 }

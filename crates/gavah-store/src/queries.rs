@@ -165,10 +165,6 @@ impl Store {
         Ok(out)
     }
 
-    pub fn source(&self, id: EntryId) -> Result<Option<SourceRow>, StoreError> {
-        Ok(self.sources()?.into_iter().find(|s| s.id == id))
-    }
-
     /// Every published figure with its source, newest as-of date last.
     pub fn published_figures(&self) -> Result<Vec<FigureRow>, StoreError> {
         let mut stmt = self.conn().prepare_cached(
@@ -302,15 +298,6 @@ impl Store {
             }
         }
         Ok(h.finalize().to_hex()[..32].to_string())
-    }
-
-    /// The number of entries of each kind.
-    pub fn entry_kinds(&self) -> Result<Vec<(String, u64)>, StoreError> {
-        let mut stmt = self
-            .conn()
-            .prepare("SELECT kind, COUNT(*) FROM entries GROUP BY kind ORDER BY kind")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, u64_of(r.get(1)?))))?;
-        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Every entry in (hlc, node, id) order, for export and tests.

@@ -330,6 +330,15 @@ pub fn import_report(
             errors.len() - 200
         )?;
     }
+    if verbose {
+        for (header, field) in &r.columns {
+            writeln!(
+                err,
+                "column '{header}' → {}",
+                field.as_deref().unwrap_or("(not parsed)")
+            )?;
+        }
+    }
     for p in warnings.iter().take(if verbose { usize::MAX } else { 20 }) {
         writeln!(err, "{p}")?;
     }
