@@ -6,11 +6,13 @@
 
 use crate::{App, AppError};
 use gavah_core::gazetteer::gazetteer;
+use gavah_store::Store;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Documented counts: "at least N" distinct people.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FiguresReport {
     /// Distinct people in the store, whatever their outcome.
     pub people: u64,
@@ -35,6 +37,7 @@ pub struct FiguresReport {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlaceCount {
     pub code: String,
     pub name_en: String,
@@ -45,6 +48,7 @@ pub struct PlaceCount {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DayCount {
     pub day: String,
     pub outcome: String,
@@ -54,6 +58,7 @@ pub struct DayCount {
 
 /// One source's published figure. A protected source is named by its type only.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SourceFigure {
     pub source: String,
     pub source_type: String,
@@ -67,6 +72,7 @@ pub struct SourceFigure {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SourcesReport {
     pub figures: Vec<SourceFigure>,
     /// Our own documented floor per metric, for comparison.
@@ -76,13 +82,35 @@ pub struct SourcesReport {
 impl App {
     /// The documented figures, read from the counts every write maintains.
     pub fn figures(&self) -> Result<FiguresReport, AppError> {
+        figures_of(&self.store)
+    }
+
+    /// Every source's published figures, protected sources named by type.
+    pub fn source_figures(&self) -> Result<SourcesReport, AppError> {
+        source_figures_of(&self.store)
+    }
+}
+
+/// How a source is named in public: by name, or by its type when protected.
+pub(crate) fn public_source_name(name: String, source_type: &str, protected: bool) -> String {
+    if protected {
+        gavah_core::SourceType::from_code(source_type)
+            .map_or("a protected source", |t| t.public_label())
+            .to_string()
+    } else {
+        name
+    }
+}
+
+pub(crate) fn figures_of(store: &Store) -> Result<FiguresReport, AppError> {
+    {
         let g = gazetteer();
         let mut r = FiguresReport {
             attribution: gavah_core::gazetteer::ATTRIBUTION,
             ..FiguresReport::default()
         };
         let mut days: Vec<(String, String, u64)> = Vec::new();
-        for row in self.store.counts()? {
+        for row in store.counts()? {
             match row.dim.as_str() {
                 "people" => r.people = row.n,
                 "reports" => r.reports = row.n,
@@ -154,35 +182,26 @@ impl App {
         }
         Ok(r)
     }
+}
 
-    /// Every source's published figures, protected sources named by type.
-    pub fn source_figures(&self) -> Result<SourcesReport, AppError> {
-        let figures = self
-            .store
+pub(crate) fn source_figures_of(store: &Store) -> Result<SourcesReport, AppError> {
+    {
+        let figures = store
             .published_figures()?
             .into_iter()
-            .map(|f| {
-                let source_type = gavah_core::SourceType::from_code(&f.source_type);
-                SourceFigure {
-                    source: if f.source_protected {
-                        source_type
-                            .map_or("a protected source", |t| t.public_label())
-                            .to_string()
-                    } else {
-                        f.source_name
-                    },
-                    source_type: f.source_type,
-                    metric: f.metric,
-                    qualifier: f.qualifier,
-                    value: f.value,
-                    as_of: f.as_of,
-                    province: f.province,
-                    category: f.category,
-                    citation: f.citation,
-                }
+            .map(|f| SourceFigure {
+                source: public_source_name(f.source_name, &f.source_type, f.source_protected),
+                source_type: f.source_type,
+                metric: f.metric,
+                qualifier: f.qualifier,
+                value: f.value,
+                as_of: f.as_of,
+                province: f.province,
+                category: f.category,
+                citation: f.citation,
             })
             .collect();
-        let documented = self.figures()?.by_outcome;
+        let documented = figures_of(store)?.by_outcome;
         Ok(SourcesReport {
             figures,
             documented,

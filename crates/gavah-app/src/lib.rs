@@ -14,10 +14,11 @@ mod error;
 mod figures;
 mod import;
 
+pub mod public;
 pub use claims::{ClaimInput, FigureInput, parse_scope};
 pub use demo::{DemoReport, build_demo};
 pub use error::AppError;
-pub use figures::{FiguresReport, SourceFigure, SourcesReport};
+pub use figures::{DayCount, FiguresReport, PlaceCount, SourceFigure, SourcesReport};
 pub use import::{ImportKind, ImportReport, ImportRequest};
 
 use gavah_core::NodeId;

@@ -34,6 +34,9 @@ pub struct City {
     pub name_fa: String,
     pub province_iso: String,
     pub population: u64,
+    /// WGS84 coordinates of the place (GeoNames), for maps and GeoJSON.
+    pub lat: f64,
+    pub lon: f64,
 }
 
 /// The loaded gazetteer with its lookup indexes.
@@ -160,6 +163,8 @@ impl Gazetteer {
                 name_fa: field(&rec, 2).to_string(),
                 province_iso: field(&rec, 5).to_string(),
                 population: field(&rec, 6).parse().unwrap_or(0),
+                lat: field(&rec, 8).parse().unwrap_or(0.0),
+                lon: field(&rec, 9).parse().unwrap_or(0.0),
             });
             for name in [field(&rec, 1), field(&rec, 2)] {
                 if !name.is_empty() {

@@ -11,10 +11,12 @@
 
 mod error;
 mod project;
+mod public;
 mod queries;
 
 pub use error::StoreError;
-pub use project::{Prepared, name_key, person_key, prepare};
+pub use project::{Prepared, name_key, person_id, person_key, prepare};
+pub use public::*;
 pub use queries::*;
 
 use gavah_core::NodeId;
@@ -84,6 +86,8 @@ impl Store {
             .run(&mut conn)
             .map_err(|e| StoreError::Migration(e.to_string()))?;
         let tx = conn.transaction()?;
+        // A new store has nothing to replay.
+        tx.execute("DELETE FROM meta WHERE key = 'rebuild_needed'", [])?;
         for (k, v) in [
             ("node_id", node.to_string()),
             ("team_key", hex::encode(key.as_bytes())),
@@ -140,6 +144,58 @@ impl Store {
             .ok()
             .and_then(|b| b.try_into().ok())
             .ok_or_else(|| StoreError::Corrupt("meta.team_key".into()))?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+            node,
+            key: TeamKey::from_bytes(key_bytes),
+        };
+        store.rebuild_if_needed()?;
+        Ok(store)
+    }
+
+    /// Replays the log when a migration changed the shape of the projections,
+    /// in one transaction with clearing the request, so a crash leaves either
+    /// the old projections and the request, or the new ones.
+    fn rebuild_if_needed(&mut self) -> Result<(), StoreError> {
+        let Some(why) = self.meta("rebuild_needed")? else {
+            return Ok(());
+        };
+        tracing::info!(version = %why, "projections changed shape: replaying the entries");
+        let mut w = self.writer()?;
+        w.rebuild(|_, _| {})?;
+        w.conn()?
+            .execute("DELETE FROM meta WHERE key = 'rebuild_needed'", [])?;
+        w.commit()
+    }
+
+    /// Opens an existing store for reading only, as the web server's readers
+    /// do. It never migrates: the store must already be at this version, as
+    /// [`Store::open`] leaves it.
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::NotFound(path.to_path_buf()));
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        let node: String = meta(&conn, "node_id")
+            .map_err(|e| StoreError::NotAStore(path.to_path_buf(), e.to_string()))?;
+        let node = node
+            .parse()
+            .map_err(|_| StoreError::Corrupt("meta.node_id".into()))?;
+        let key_hex: String = meta(&conn, "team_key")?;
+        let key_bytes: [u8; 32] = hex::decode(key_hex)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| StoreError::Corrupt("meta.team_key".into()))?;
+        if meta(&conn, "rebuild_needed").is_ok() {
+            return Err(StoreError::Migration(
+                "the store must be opened for writing once to finish its upgrade".into(),
+            ));
+        }
         Ok(Store {
             conn,
             path: path.to_path_buf(),

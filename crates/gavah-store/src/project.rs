@@ -95,6 +95,17 @@ pub(crate) fn apply(
     Ok(())
 }
 
+/// The public id of a person key: the first 8 bytes of its BLAKE3 hash as a
+/// signed integer (SQLite's integer). Stable across rebuilds, nodes and
+/// versions. A collision among a few million people is about n²/2⁶⁵ likely; it
+/// would show two people on one page, never lose a report or change a count.
+pub fn person_id(person: &str) -> i64 {
+    let h = blake3::hash(person.as_bytes());
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&h.as_bytes()[..8]);
+    i64::from_le_bytes(b)
+}
+
 /// The person a report is about, from its body (see [`person_key_with`]).
 pub fn person_key(report: EntryId, p: &PersonBody) -> String {
     person_key_with(report, &name_key(p), p)
@@ -162,7 +173,7 @@ fn apply_report(
 /// import can build them on its reading thread, off the writing one. The
 /// entry's local `seq` is filled in when the entry is stored.
 pub struct Prepared {
-    report: [Value; 13],
+    report: [Value; 14],
     protected: Option<[Value; 4]>,
     outcomes: Vec<[Value; 10]>,
 }
@@ -198,6 +209,7 @@ fn prepare_report(id: EntryId, r: &ReportBody) -> Prepared {
         text(&p.occupation),
         Value::Text(category.clone()),
         Value::Text(person.clone()),
+        Value::Integer(person_id(&person)),
     ];
     let protected = (p.witness.is_some() || p.contact.is_some() || p.notes.is_some()).then(|| {
         [
@@ -248,7 +260,7 @@ fn prepare_report(id: EntryId, r: &ReportBody) -> Prepared {
 /// once the rows were keyed to append.
 #[derive(Default)]
 pub(crate) struct Pending {
-    reports: Vec<[Value; 13]>,
+    reports: Vec<[Value; 14]>,
     protected: Vec<[Value; 4]>,
     outcomes: Vec<[Value; 10]>,
 }
@@ -278,7 +290,7 @@ impl Pending {
     pub(crate) fn flush(&mut self, tx: &Connection) -> Result<(), StoreError> {
         insert_rows(
             tx,
-            "reports (seq, id, source, batch, row, name, name_key, sex, age, birth_year, occupation, category, person)",
+            "reports (seq, id, source, batch, row, name, name_key, sex, age, birth_year, occupation, category, person, pid)",
             &mut self.reports,
         )?;
         insert_rows(
@@ -319,7 +331,7 @@ pub(crate) fn clear(tx: &Connection) -> Result<(), StoreError> {
     tx.execute_batch(
         "DELETE FROM sources; DELETE FROM batches; DELETE FROM reports; DELETE FROM report_protected;
          DELETE FROM outcomes; DELETE FROM incidents; DELETE FROM figures; DELETE FROM claims;
-         DELETE FROM claim_statuses; DELETE FROM figure_counts;",
+         DELETE FROM claim_statuses; DELETE FROM figure_counts; DELETE FROM person_outcomes;",
     )?;
     Ok(())
 }
@@ -332,7 +344,6 @@ pub(crate) fn clear(tx: &Connection) -> Result<(), StoreError> {
 pub(crate) fn refresh_counts(tx: &Connection) -> Result<(), StoreError> {
     use rustc_hash::{FxHashMap, FxHashSet};
     use std::collections::{HashMap, HashSet};
-    use std::hash::{Hash, Hasher};
     /// Strings seen in the scan, numbered, so the maps below key on integers and
     /// the scan allocates once per distinct value rather than once per row.
     #[derive(Default)]
@@ -361,14 +372,8 @@ pub(crate) fn refresh_counts(tx: &Connection) -> Result<(), StoreError> {
     let mut cities: HashMap<u32, HashSet<i64>> = HashMap::new();
     let mut provinces: HashSet<u32> = HashSet::new();
     let mut incidents: HashMap<(u32, u32, i64), u64> = HashMap::new();
-    let mut people: FxHashSet<u64> = FxHashSet::default();
-    let hash = |s: &str| -> u64 {
-        // 64 bits of SipHash over the person key: collisions among a few million
-        // people are vanishingly unlikely (about n²/2⁶⁵), and this only counts.
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        s.hash(&mut h);
-        h.finish()
-    };
+    let mut people: FxHashSet<i64> = FxHashSet::default();
+    let hash = |s: &str| -> i64 { person_id(s) };
     // What each person's reports say about one outcome. A person is counted
     // once per outcome, under one category, day and place, so that every
     // breakdown adds up to its total: the most reported known category (ties go
@@ -384,7 +389,7 @@ pub(crate) fn refresh_counts(tx: &Connection) -> Result<(), StoreError> {
     const CATEGORIES: [&str; 4] = ["protester", "bystander", "security-forces", "unknown"];
     // FxHash: the keys are already hashes, and SipHash over a million of them
     // showed in profiles.
-    let mut seen: FxHashMap<(u64, u32), Seen> = FxHashMap::default();
+    let mut seen: FxHashMap<(i64, u32), Seen> = FxHashMap::default();
     {
         let mut stmt =
             tx.prepare("SELECT person, outcome, category, day, province, city FROM outcomes")?;
@@ -424,7 +429,8 @@ pub(crate) fn refresh_counts(tx: &Connection) -> Result<(), StoreError> {
             }
         }
     }
-    for ((_, outcome), s) in &seen {
+    let mut resolved: Vec<(u32, i64, u32, &Seen)> = Vec::with_capacity(seen.len());
+    for ((pid, outcome), s) in &seen {
         let outcome = *outcome;
         let known = s.categories[..3]
             .iter()
@@ -435,6 +441,7 @@ pub(crate) fn refresh_counts(tx: &Connection) -> Result<(), StoreError> {
             _ => "unknown",
         };
         let category = names.id(category);
+        resolved.push((outcome, *pid, category, s));
         *tallies.entry((0, empty, outcome)).or_default() += 1;
         *tallies.entry((1, category, outcome)).or_default() += 1;
         if let Some(pr) = s.province {
@@ -460,7 +467,35 @@ pub(crate) fn refresh_counts(tx: &Connection) -> Result<(), StoreError> {
     }
     let name = |i: u32| names.names[i as usize].as_str();
     let reports: i64 = tx.query_row("SELECT COUNT(*) FROM reports", [], |r| r.get(0))?;
-    tx.execute_batch("DELETE FROM figure_counts; DELETE FROM incidents;")?;
+    tx.execute_batch(
+        "DELETE FROM figure_counts; DELETE FROM incidents; DELETE FROM person_outcomes;",
+    )?;
+    // In key order, so the table is appended to rather than written at random.
+    resolved.sort_unstable_by(|a, b| name(a.0).cmp(name(b.0)).then(a.1.cmp(&b.1)));
+    let opt = |v: Option<u32>| v.map_or(Value::Null, |i| Value::Text(name(i).to_string()));
+    let mut rows: Vec<[Value; 6]> = Vec::with_capacity(Pending::ROWS);
+    for (outcome, pid, category, s) in resolved {
+        rows.push([
+            Value::Text(name(outcome).to_string()),
+            Value::Integer(pid),
+            Value::Text(name(category).to_string()),
+            opt(s.day),
+            opt(s.province),
+            s.city.map_or(Value::Null, Value::Integer),
+        ]);
+        if rows.len() == Pending::ROWS {
+            insert_rows(
+                tx,
+                "person_outcomes (outcome, pid, category, day, province, city)",
+                &mut rows,
+            )?;
+        }
+    }
+    insert_rows(
+        tx,
+        "person_outcomes (outcome, pid, category, day, province, city)",
+        &mut rows,
+    )?;
     let mut ins =
         tx.prepare("INSERT INTO figure_counts (dim, key, outcome, n) VALUES (?1, ?2, ?3, ?4)")?;
     let n = |len: usize| i64::try_from(len).unwrap_or(i64::MAX);

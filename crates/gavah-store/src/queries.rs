@@ -284,6 +284,7 @@ impl Store {
             "SELECT * FROM claims ORDER BY id",
             "SELECT * FROM claim_statuses ORDER BY id",
             "SELECT * FROM figure_counts ORDER BY dim, key, outcome",
+            "SELECT * FROM person_outcomes ORDER BY outcome, pid",
         ] {
             let mut stmt = self.conn().prepare(sql)?;
             let n = stmt.column_count();

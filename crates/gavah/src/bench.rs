@@ -19,6 +19,10 @@ pub struct BenchArgs {
     /// How many times to time `figures` (the median is reported).
     #[arg(long, default_value_t = 20)]
     pub repeat: usize,
+    /// Keep the store (DIR/bench.db) for other measurements, e.g. of the
+    /// dashboard under load (scripts/bench-web.sh). Needs --dir.
+    #[arg(long, requires = "dir")]
+    pub keep: bool,
 }
 
 const GIVEN: &[&str] = &[
@@ -227,7 +231,7 @@ pub fn run(a: &BenchArgs, config: &Config, out: &mut impl Write) -> anyhow::Resu
     )?;
     if a.dir.is_none() {
         let _ = std::fs::remove_dir_all(&dir);
-    } else {
+    } else if !a.keep {
         let _ = std::fs::remove_file(&db);
     }
     Ok(())

@@ -57,6 +57,10 @@ pub enum Command {
     Status,
     /// Build the demonstration data set (a seeded synthetic crisis) and print its figures.
     Demo(DemoArgs),
+    /// Serve the public dashboard, JSON API, feed and open data over the store.
+    Serve(crate::serve::ServeArgs),
+    /// Write an open-data export (public fields only) to a file or stdout.
+    Export(crate::serve::ExportArgs),
     /// Show the effective configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -259,6 +263,9 @@ pub struct DemoArgs {
     /// Build and print only; do not serve the dashboard.
     #[arg(long)]
     pub no_serve: bool,
+    /// Where the dashboard listens (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: std::net::SocketAddr,
 }
 
 #[derive(Debug, Subcommand)]
@@ -417,6 +424,8 @@ pub fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
             output::status(&mut out, &app, config)?;
         }
         Command::Demo(a) => return demo(&a, config, show_progress, &mut out),
+        Command::Serve(a) => return crate::serve::serve(&a, config, &mut out),
+        Command::Export(a) => return crate::serve::export(&a, config, &mut out),
         Command::Config(ConfigCommand::Show) => write!(out, "{}", config.show())?,
         Command::Bench(a) => crate::bench::run(&a, config, &mut out)?,
     }
@@ -538,13 +547,10 @@ fn demo(
     output::figures(out, &app.figures()?, None, crate::cli::FormatArg::Table)?;
     writeln!(out)?;
     output::sources(out, &app.source_figures()?, crate::cli::FormatArg::Table)?;
+    drop(app);
     if !a.no_serve {
-        writeln!(
-            out,
-            "\nThe dashboard is not built yet (it comes with the public-face issue); the store above is ready for it.\n\
-             Query it with: gavah --db {} figures --by province",
-            store.display()
-        )?;
+        writeln!(out)?;
+        crate::serve::serve_store(&store, a.addr, out)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -9,6 +9,7 @@ mod cli;
 mod config;
 mod output;
 mod progress;
+mod serve;
 
 use clap::Parser;
 

@@ -5,9 +5,11 @@
 mod util;
 
 mod bad_input;
+mod browser;
 mod cli;
 mod crash;
 mod figures;
 mod import;
 mod protected;
 mod reimport;
+mod web;

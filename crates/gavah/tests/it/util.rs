@@ -222,6 +222,15 @@ pub struct TestCommand {
 }
 
 impl TestCommand {
+    /// Starts the command with standard output and error piped, not waiting.
+    pub fn spawn_piped(&mut self) -> std::process::Child {
+        self.cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start gavah: {e}"))
+    }
+
     pub fn arg(&mut self, a: impl AsRef<OsStr>) -> &mut Self {
         self.cmd.arg(a);
         self

@@ -1,0 +1,87 @@
+//! `gavah serve` and `gavah export`: the public face over a store.
+
+use crate::config::Config;
+use anyhow::Context;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Where to listen. Port 0 picks a free port; the address is printed.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// People as CSV with an HXL hashtag row (one row per person and outcome).
+    Csv,
+    /// Incidents as GeoJSON points at their city.
+    Geojson,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Write here instead of to standard output (written whole, then renamed
+    /// into place, so a failed export leaves no partial file).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+pub fn serve(a: &ServeArgs, config: &Config, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+    serve_store(&config.db, a.addr, out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Serves a store until interrupted, printing its address once listening.
+pub fn serve_store(db: &Path, addr: SocketAddr, out: &mut impl Write) -> anyhow::Result<()> {
+    // Opening for writing once applies pending migrations before the
+    // read-only connections start.
+    drop(
+        gavah_app::App::open(db, "serve")
+            .with_context(|| format!("cannot serve {}", db.display()))?,
+    );
+    let mut printed = Ok(());
+    let result = gavah_web::serve(db.to_path_buf(), addr, |bound| {
+        printed = writeln!(
+            out,
+            "serving the dashboard at http://{bound}/ (Ctrl-C to stop)"
+        )
+        .and_then(|()| out.flush());
+    });
+    printed?;
+    result.map_err(|e| anyhow::anyhow!("{}", e.message))
+}
+
+pub fn export(a: &ExportArgs, config: &Config, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+    drop(
+        gavah_app::App::open(&config.db, "export")
+            .with_context(|| format!("cannot export {}", config.db.display()))?,
+    );
+    let reader = gavah_app::public::Reader::open(&config.db)?;
+    let bytes = match a.format {
+        ExportFormat::Csv => gavah_web::export_people_csv(&reader),
+        ExportFormat::Geojson => gavah_web::export_incidents_geojson(&reader),
+    }
+    .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    match &a.out {
+        None => out.write_all(&bytes)?,
+        Some(path) => {
+            let mut tmp = path.as_os_str().to_owned();
+            tmp.push(".partial");
+            let tmp = PathBuf::from(tmp);
+            let write = || -> std::io::Result<()> {
+                let mut f = std::fs::File::create(&tmp)?;
+                f.write_all(&bytes)?;
+                f.sync_all()?;
+                std::fs::rename(&tmp, path)
+            };
+            write().with_context(|| format!("cannot write {}", path.display()))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
