@@ -116,7 +116,7 @@ fn json_cached<T: serde::Serialize>(
     value: &T,
 ) -> Response {
     match serde_json::to_vec(value) {
-        Ok(bytes) => cached(headers, snap, what, "application/json", bytes.into()),
+        Ok(bytes) => cached(headers, snap, what, "application/json", bytes),
         Err(e) => ApiError::internal(e.to_string()).into_response(),
     }
 }

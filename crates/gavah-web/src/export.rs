@@ -141,10 +141,10 @@ async fn export(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim() == snap.etag(what))
     {
-        return cached(&headers, &snap, what, content_type, Vec::new().into());
+        return cached(&headers, &snap, what, content_type, Vec::<u8>::new());
     }
     match s.read(make).await {
-        Ok(bytes) => cached(&headers, &snap, what, content_type, bytes.into()),
+        Ok(bytes) => cached(&headers, &snap, what, content_type, bytes),
         Err(e) => e.into_response(),
     }
 }
@@ -202,7 +202,7 @@ pub async fn atom(State(s): State<AppState>, headers: HeaderMap) -> Response {
         &snap,
         "atom",
         "application/atom+xml; charset=utf-8",
-        feed.into_string().into_bytes().into(),
+        feed.into_string().into_bytes(),
     )
 }
 

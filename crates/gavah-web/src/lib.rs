@@ -17,7 +17,7 @@ pub mod state;
 
 use crate::error::ApiError;
 use crate::i18n::{L, Lang};
-use crate::state::{AppState, Snapshot};
+use crate::state::{AppState, Body, Snapshot};
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -37,6 +37,18 @@ const FONT: &[u8] = include_bytes!("../assets/fonts/Vazirmatn-subset.woff2");
 pub use export::{
     incidents_geojson_bytes as export_incidents_geojson, people_csv_bytes as export_people_csv,
 };
+
+impl From<Vec<u8>> for Body {
+    fn from(plain: Vec<u8>) -> Body {
+        Body::new(plain)
+    }
+}
+
+impl From<Arc<[u8]>> for Body {
+    fn from(plain: Arc<[u8]>) -> Body {
+        Body { plain, gzip: None }
+    }
+}
 
 /// Builds the router over a state. Tests drive it in-process.
 pub fn app(state: AppState) -> Router {
@@ -148,24 +160,42 @@ pub(crate) fn cached(
     snap: &Snapshot,
     what: &str,
     content_type: &'static str,
-    body: Arc<[u8]>,
+    body: impl Into<Body>,
 ) -> Response {
+    let body: Body = body.into();
     let etag = snap.etag(what);
     let modified = http_date(snap.modified_ms);
     let fresh = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let gzip_ok = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|e| e.trim().split(';').next() == Some("gzip"))
+        });
     let mut res = if fresh {
         StatusCode::NOT_MODIFIED.into_response()
+    } else if let (true, Some(gz)) = (gzip_ok, body.gzip) {
+        (
+            [
+                (header::CONTENT_TYPE, content_type),
+                (header::CONTENT_ENCODING, "gzip"),
+            ],
+            axum::body::Bytes::from_owner(gz),
+        )
+            .into_response()
     } else {
         (
             [(header::CONTENT_TYPE, content_type)],
-            axum::body::Bytes::from_owner(body),
+            axum::body::Bytes::from_owner(body.plain),
         )
             .into_response()
     };
     let h = res.headers_mut();
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     if let Ok(v) = HeaderValue::from_str(&etag) {
         h.insert(header::ETAG, v);
     }
@@ -330,7 +360,7 @@ macro_rules! snapshot_page {
                 &snap,
                 &format!("{}-{}", stringify!($name), lang.code()),
                 "text/html; charset=utf-8",
-                body.into(),
+                Body::from(body),
             ))
         }
     };

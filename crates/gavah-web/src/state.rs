@@ -25,13 +25,45 @@ pub struct Snapshot {
     pub claims: Vec<PublicClaim>,
     pub daily: Vec<DailyCount>,
     pub timeline: Vec<TimelineItem>,
-    /// Pre-rendered responses.
-    pub overview: [Arc<[u8]>; 2],
-    pub figures_json: Arc<[u8]>,
+    /// Pre-rendered responses, plain and gzip-compressed (compressed once here
+    /// rather than on every request: compressing the overview per request was
+    /// most of its cost under load).
+    pub overview: [Body; 2],
+    pub figures_json: Body,
+}
+
+/// A response body in plain and gzip form.
+#[derive(Clone)]
+pub struct Body {
+    pub plain: Arc<[u8]>,
+    pub gzip: Option<Arc<[u8]>>,
+}
+
+impl Body {
+    pub fn new(plain: Vec<u8>) -> Body {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        let gzip = enc
+            .write_all(&plain)
+            .and_then(|()| enc.finish())
+            .ok()
+            .map(Arc::from);
+        Body {
+            plain: plain.into(),
+            gzip,
+        }
+    }
+
+    pub fn plain(bytes: Vec<u8>) -> Body {
+        Body {
+            plain: bytes.into(),
+            gzip: None,
+        }
+    }
 }
 
 impl Snapshot {
-    pub fn overview(&self, lang: Lang) -> Arc<[u8]> {
+    pub fn overview(&self, lang: Lang) -> Body {
         self.overview[usize::from(lang == Lang::Fa)].clone()
     }
 
@@ -134,9 +166,9 @@ impl AppState {
             r.timeline(&mut cache)?
         };
         let modified_ms = timeline.first().map_or(0, |t| t.recorded_ms);
-        let figures_json: Arc<[u8]> = serde_json::to_vec_pretty(&figures)
-            .map_err(|e| ApiError::internal(e.to_string()))?
-            .into();
+        let figures_json = Body::new(
+            serde_json::to_vec_pretty(&figures).map_err(|e| ApiError::internal(e.to_string()))?,
+        );
         let mut snap = Snapshot {
             version,
             modified_ms,
@@ -145,18 +177,20 @@ impl AppState {
             claims,
             daily,
             timeline,
-            overview: [Arc::from(&b""[..]), Arc::from(&b""[..])],
+            overview: [Body::plain(Vec::new()), Body::plain(Vec::new())],
             figures_json,
         };
         snap.overview = [
-            crate::pages::overview(Lang::En, &snap)
-                .into_string()
-                .into_bytes()
-                .into(),
-            crate::pages::overview(Lang::Fa, &snap)
-                .into_string()
-                .into_bytes()
-                .into(),
+            Body::new(
+                crate::pages::overview(Lang::En, &snap)
+                    .into_string()
+                    .into_bytes(),
+            ),
+            Body::new(
+                crate::pages::overview(Lang::Fa, &snap)
+                    .into_string()
+                    .into_bytes(),
+            ),
         ];
         Ok(snap)
     }
@@ -206,7 +240,7 @@ fn empty_snapshot() -> Snapshot {
         claims: Vec::new(),
         daily: Vec::new(),
         timeline: Vec::new(),
-        overview: [Arc::from(&b""[..]), Arc::from(&b""[..])],
-        figures_json: Arc::from(&b"{}"[..]),
+        overview: [Body::plain(Vec::new()), Body::plain(Vec::new())],
+        figures_json: Body::plain(b"{}".to_vec()),
     }
 }

@@ -148,7 +148,7 @@ pub fn get(addr: SocketAddr, path: &str, extra: &[(&str, &str)]) -> Response {
     Response {
         status,
         headers,
-        body: String::from_utf8(body).expect("a UTF-8 body"),
+        body: String::from_utf8_lossy(&body).into_owned(),
     }
 }
 
@@ -502,6 +502,12 @@ fn caching_headers_let_clients_revalidate() {
             r.header("last-modified")
                 .is_some_and(|v| v.ends_with("GMT")),
             "{path}"
+        );
+        let zipped = get(s.addr, path, &[("Accept-Encoding", "gzip")]);
+        assert_eq!(
+            zipped.header("content-encoding"),
+            Some("gzip"),
+            "{path} is not compressed"
         );
         let again = get(s.addr, path, &[("If-None-Match", &etag)]);
         assert_eq!(again.status, 304, "{path}");
