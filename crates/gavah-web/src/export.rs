@@ -224,3 +224,158 @@ fn item_title(t: &gavah_app::public::TimelineItem) -> String {
         ),
     }
 }
+
+/// Public people as Parquet: the same rows and columns as the CSV export (no
+/// HXL row: Parquet has a schema), snappy-compressed, with the place
+/// attribution in the file's key-value metadata.
+pub fn people_parquet_bytes(r: &Reader) -> Result<Vec<u8>, ApiError> {
+    use parquet::basic::Compression;
+    use parquet::data_type::{ByteArray, ByteArrayType, Int64Type};
+    use parquet::file::metadata::KeyValue;
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    use parquet::schema::parser::parse_message_type;
+    use std::sync::Arc;
+
+    const SCHEMA: &str = "message person_outcome {
+        REQUIRED BYTE_ARRAY person_id (UTF8);
+        OPTIONAL BYTE_ARRAY name (UTF8);
+        REQUIRED BYTE_ARRAY outcome (UTF8);
+        REQUIRED BYTE_ARRAY category (UTF8);
+        OPTIONAL BYTE_ARRAY date (UTF8);
+        OPTIONAL BYTE_ARRAY province_code (UTF8);
+        OPTIONAL BYTE_ARRAY province (UTF8);
+        OPTIONAL INT64 city_geonameid;
+        OPTIONAL BYTE_ARRAY city (UTF8);
+        REQUIRED INT64 sources;
+        REQUIRED BYTE_ARRAY verification (UTF8);
+    }";
+    /// Rows per row group: bounds the memory a large export holds at once.
+    const GROUP: usize = 100_000;
+
+    #[derive(Default)]
+    struct Columns {
+        text: [Vec<Option<ByteArray>>; 9],
+        city: Vec<Option<i64>>,
+        sources: Vec<i64>,
+    }
+    let err = |e: parquet::errors::ParquetError| {
+        ApiError::internal(format!("writing the Parquet export: {e}"))
+    };
+    let schema = Arc::new(parse_message_type(SCHEMA).map_err(err)?);
+    let props = Arc::new(
+        WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .set_key_value_metadata(Some(vec![KeyValue::new(
+                "attribution".to_string(),
+                PLACE_ATTRIBUTION.to_string(),
+            )]))
+            .build(),
+    );
+    let mut writer = SerializedFileWriter::new(Vec::new(), schema, props).map_err(err)?;
+
+    fn write_group(
+        w: &mut SerializedFileWriter<Vec<u8>>,
+        c: &mut Columns,
+    ) -> Result<(), parquet::errors::ParquetError> {
+        if c.sources.is_empty() {
+            return Ok(());
+        }
+        let mut group = w.next_row_group()?;
+        // Columns in schema order: text columns 0..=6, city id, city name,
+        // sources, verification.
+        let order: [Option<usize>; 11] = [
+            Some(0),
+            Some(1),
+            Some(2),
+            Some(3),
+            Some(4),
+            Some(5),
+            Some(6),
+            None,
+            Some(7),
+            None,
+            Some(8),
+        ];
+        for (i, slot) in order.iter().enumerate() {
+            let Some(mut col) = group.next_column()? else {
+                break;
+            };
+            match (slot, i) {
+                (Some(t), _) => {
+                    let values: Vec<ByteArray> = c.text[*t].iter().flatten().cloned().collect();
+                    let defs: Vec<i16> =
+                        c.text[*t].iter().map(|v| i16::from(v.is_some())).collect();
+                    col.typed::<ByteArrayType>()
+                        .write_batch(&values, Some(&defs), None)?;
+                }
+                (None, 7) => {
+                    let values: Vec<i64> = c.city.iter().flatten().copied().collect();
+                    let defs: Vec<i16> = c.city.iter().map(|v| i16::from(v.is_some())).collect();
+                    col.typed::<Int64Type>()
+                        .write_batch(&values, Some(&defs), None)?;
+                }
+                _ => {
+                    col.typed::<Int64Type>()
+                        .write_batch(&c.sources, None, None)?;
+                }
+            }
+            col.close()?;
+        }
+        group.close()?;
+        *c = Columns::default();
+        Ok(())
+    }
+
+    let mut cols = Columns::default();
+    let mut failed = None;
+    r.export_people(|id, name, sources, o| {
+        if failed.is_some() {
+            return;
+        }
+        let text = |s: Option<&str>| s.map(|s| ByteArray::from(s.as_bytes().to_vec()));
+        let values = [
+            text(Some(id)),
+            text(name),
+            text(Some(&o.outcome)),
+            text(Some(&o.category)),
+            text(o.day.as_deref()),
+            text(o.province.as_ref().map(|p| p.code.as_str())),
+            text(o.province.as_ref().map(|p| p.name_en.as_str())),
+            text(o.city.as_ref().map(|c| c.name_en.as_str())),
+            text(Some(if sources >= 2 {
+                "corroborated"
+            } else {
+                "single-source"
+            })),
+        ];
+        for (col, v) in cols.text.iter_mut().zip(values) {
+            col.push(v);
+        }
+        cols.city
+            .push(o.city.as_ref().and_then(|c| c.code.parse::<i64>().ok()));
+        cols.sources
+            .push(i64::try_from(sources).unwrap_or(i64::MAX));
+        if cols.sources.len() >= GROUP
+            && let Err(e) = write_group(&mut writer, &mut cols)
+        {
+            failed = Some(e);
+        }
+    })?;
+    if let Some(e) = failed {
+        return Err(err(e));
+    }
+    write_group(&mut writer, &mut cols).map_err(err)?;
+    writer.into_inner().map_err(err)
+}
+
+pub async fn people_parquet(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    export(
+        s,
+        headers,
+        "people-parquet",
+        "application/vnd.apache.parquet",
+        people_parquet_bytes,
+    )
+    .await
+}

@@ -36,6 +36,7 @@ const FONT: &[u8] = include_bytes!("../assets/fonts/Vazirmatn-subset.woff2");
 
 pub use export::{
     incidents_geojson_bytes as export_incidents_geojson, people_csv_bytes as export_people_csv,
+    people_parquet_bytes as export_people_parquet,
 };
 
 impl From<Vec<u8>> for Body {
@@ -68,6 +69,7 @@ pub fn app(state: AppState) -> Router {
         .route("/feed.atom", get(export::atom))
         .route("/data/people.csv", get(export::people_csv))
         .route("/data/incidents.geojson", get(export::incidents_geojson))
+        .route("/data/people.parquet", get(export::people_parquet))
         .route(
             "/assets/style.css",
             get(|| async { asset("text/css; charset=utf-8", STYLE_CSS.as_bytes()) }),

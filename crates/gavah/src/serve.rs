@@ -18,6 +18,8 @@ pub struct ServeArgs {
 pub enum ExportFormat {
     /// People as CSV with an HXL hashtag row (one row per person and outcome).
     Csv,
+    /// People as Parquet (the CSV's columns, snappy-compressed).
+    Parquet,
     /// Incidents as GeoJSON points at their city.
     Geojson,
 }
@@ -65,6 +67,7 @@ pub fn export(a: &ExportArgs, config: &Config, out: &mut impl Write) -> anyhow::
     let reader = gavah_app::public::Reader::open(&config.db)?;
     let bytes = match a.format {
         ExportFormat::Csv => gavah_web::export_people_csv(&reader),
+        ExportFormat::Parquet => gavah_web::export_people_parquet(&reader),
         ExportFormat::Geojson => gavah_web::export_incidents_geojson(&reader),
     }
     .map_err(|e| anyhow::anyhow!("{}", e.message))?;

@@ -538,6 +538,34 @@ fn export_command_writes_what_the_stable_urls_serve() {
             .is_some_and(|l| l.starts_with("#affected+id,#affected+name")),
         "an HXL row"
     );
+    // Parquet holds the same rows as the CSV, and credits GeoNames.
+    let pq_out = d.join("people.parquet");
+    d.cmd(["export", "--format", "parquet", "--out"])
+        .arg(&pq_out)
+        .ok();
+    let reader = {
+        use parquet::file::reader::{FileReader, SerializedFileReader};
+        let f = std::fs::File::open(&pq_out).expect("the Parquet export");
+        let r = SerializedFileReader::new(f).expect("a Parquet file");
+        let meta = r.metadata().file_metadata();
+        let kv = meta.key_value_metadata().expect("key-value metadata");
+        assert!(kv.iter().any(|k| k.key == "attribution"
+            && k.value.as_deref().is_some_and(|v| v.contains("GeoNames"))));
+        let rows: Vec<String> = r
+            .get_row_iter(None)
+            .expect("rows")
+            .map(|row| row.expect("a row").to_string())
+            .collect();
+        rows
+    };
+    let csv_rows = file.lines().count() - 3; // header, HXL row, attribution comment
+    assert_eq!(reader.len(), csv_rows);
+    assert!(
+        reader
+            .iter()
+            .any(|r| r.contains("Ali Karimi") && r.contains("killed")),
+        "{reader:?}"
+    );
     let geojson: Value = serde_json::from_str(&geo.stdout).expect("GeoJSON");
     assert_eq!(geojson, s.get("/data/incidents.geojson").json());
     assert_eq!(geojson["type"], "FeatureCollection");
