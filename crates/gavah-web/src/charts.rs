@@ -139,38 +139,60 @@ pub fn daily(lang: Lang, rows: &[DailyCount], outcome: &str, title: &str) -> Mar
     chart(lang, title, &svg, true)
 }
 
-/// The running total of one outcome.
+/// The running total of one outcome, overall (thick) and per category.
 pub fn cumulative(lang: Lang, rows: &[DailyCount], outcome: &str, title: &str) -> Markup {
-    let mut by_day: BTreeMap<Date, u64> = BTreeMap::new();
+    let mut by_day: BTreeMap<Date, [u64; 4]> = BTreeMap::new();
     for r in rows.iter().filter(|r| r.outcome == outcome) {
         if let Some(d) = Date::parse_iso(&r.day) {
-            *by_day.entry(d).or_default() += r.count;
+            let i = CATEGORIES
+                .iter()
+                .position(|(c, _)| *c == r.category)
+                .unwrap_or(3);
+            by_day.entry(d).or_default()[i] += r.count;
         }
     }
     let days = day_range(by_day.keys().copied());
     if days.is_empty() {
         return html! {};
     }
-    let total: u64 = by_day.values().sum();
+    let total: u64 = by_day.values().flatten().sum();
     let top = scale(total);
     let bar = (W - LEFT) / days.len() as f64;
     let plot_h = H - TOP - BOTTOM;
     let mut svg = String::new();
     axes(&mut svg, lang, total, &days, bar);
-    let mut running = 0;
-    let mut points = String::new();
+    let mut running = [0u64; 5];
+    let mut points: [String; 5] = Default::default();
     for (i, d) in days.iter().enumerate() {
-        running += by_day.get(d).copied().unwrap_or(0);
+        let counts = by_day.get(d).copied().unwrap_or_default();
+        for (c, n) in counts.iter().enumerate() {
+            running[c] += n;
+            running[4] += n;
+        }
         let x = LEFT + bar * (i as f64 + 0.5);
-        let y = TOP + plot_h * (1.0 - running as f64 / top);
-        let _ = write!(points, "{x:.1},{y:.1} ");
+        for (line, value) in points.iter_mut().zip(running) {
+            let y = TOP + plot_h * (1.0 - value as f64 / top);
+            let _ = write!(line, "{x:.1},{y:.1} ");
+        }
+    }
+    for (line, (code, colour)) in points.iter().zip(CATEGORIES) {
+        if running[CATEGORIES.iter().position(|(c, _)| *c == code).unwrap_or(3)] == 0 {
+            continue;
+        }
+        let _ = write!(
+            svg,
+            r#"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="1.5"/>"#,
+            line.trim_end()
+        );
     }
     let _ = write!(
         svg,
-        r##"<polyline points="{}" fill="none" stroke="#b3261e" stroke-width="2"/>"##,
-        points.trim_end()
+        r##"<polyline points="{}" fill="none" stroke="#1d1d1f" stroke-width="2.5"><title>{}: {}</title></polyline>"##,
+        points[4].trim_end(),
+        lang.t(crate::i18n::L::Total),
+        lang.num(total)
     );
-    chart(lang, title, &svg, false)
+    chart(lang, title, &svg, true)
 }
 
 fn chart(lang: Lang, title: &str, svg: &str, legend: bool) -> Markup {
@@ -218,7 +240,11 @@ mod tests {
         assert!(!svg.contains("day=2026-01-09"), "no killed on the 9th");
         assert_eq!(svg.matches("<rect").count(), 3);
         let fa = cumulative(Lang::Fa, &rows, "killed", "t").into_string();
-        assert!(fa.contains("<polyline"));
+        assert_eq!(
+            fa.matches("<polyline").count(),
+            3,
+            "total, protesters and security forces"
+        );
         assert!(
             fa.contains("۱۸ دی"),
             "Persian axis labels use the Jalali calendar"
