@@ -53,8 +53,8 @@ pub const JALALI_MONTHS_LATIN: [&str; 12] = [
     "Esfand",
 ];
 
-/// Gregorian month names, for error messages.
-const GREGORIAN_MONTHS_EN: [&str; 12] = [
+/// Gregorian month names in English, for messages and pages.
+pub const GREGORIAN_MONTHS_EN: [&str; 12] = [
     "January",
     "February",
     "March",

@@ -9,20 +9,7 @@ use gavah_core::jalali::gregorian_to_jalali;
 /// The Persian month names, shared with the date parser that reads them back.
 const JALALI_MONTHS: [&str; 12] = gavah_core::jalali::JALALI_MONTHS_FA;
 
-const ENGLISH_MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
+const ENGLISH_MONTHS: [&str; 12] = gavah_core::jalali::GREGORIAN_MONTHS_EN;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum DateStyle {

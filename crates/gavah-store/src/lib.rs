@@ -135,20 +135,12 @@ impl Store {
         embedded::migrations::runner()
             .run(&mut conn)
             .map_err(|e| StoreError::Migration(e.to_string()))?;
-        let node: String = meta(&conn, "node_id")?;
-        let node = node
-            .parse()
-            .map_err(|_| StoreError::Corrupt("meta.node_id".into()))?;
-        let key_hex: String = meta(&conn, "team_key")?;
-        let key_bytes: [u8; 32] = hex::decode(key_hex)
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| StoreError::Corrupt("meta.team_key".into()))?;
+        let (node, key) = identity(&conn)?;
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
             node,
-            key: TeamKey::from_bytes(key_bytes),
+            key,
         };
         store.rebuild_if_needed()?;
         Ok(store)
@@ -181,16 +173,8 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
-        let node: String = meta(&conn, "node_id")
+        let (node, key) = identity(&conn)
             .map_err(|e| StoreError::NotAStore(path.to_path_buf(), e.to_string()))?;
-        let node = node
-            .parse()
-            .map_err(|_| StoreError::Corrupt("meta.node_id".into()))?;
-        let key_hex: String = meta(&conn, "team_key")?;
-        let key_bytes: [u8; 32] = hex::decode(key_hex)
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| StoreError::Corrupt("meta.team_key".into()))?;
         if meta(&conn, "rebuild_needed").is_ok() {
             return Err(StoreError::Migration(
                 "the store must be opened for writing once to finish its upgrade".into(),
@@ -200,7 +184,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             node,
-            key: TeamKey::from_bytes(key_bytes),
+            key,
         })
     }
 
@@ -255,6 +239,20 @@ impl Store {
             .conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
     }
+}
+
+/// The node id and team key a store file holds.
+fn identity(conn: &Connection) -> Result<(NodeId, TeamKey), StoreError> {
+    let node: String = meta(conn, "node_id")?;
+    let node = node
+        .parse()
+        .map_err(|_| StoreError::Corrupt("meta.node_id".into()))?;
+    let key_hex: String = meta(conn, "team_key")?;
+    let key_bytes: [u8; 32] = hex::decode(key_hex)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| StoreError::Corrupt("meta.team_key".into()))?;
+    Ok((node, TeamKey::from_bytes(key_bytes)))
 }
 
 fn meta(conn: &Connection, key: &str) -> Result<String, StoreError> {

@@ -78,20 +78,25 @@ fn scale(max: u64) -> f64 {
     (max.div_ceil(step).max(1) * step) as f64
 }
 
+/// People with one outcome per day, by category in `CATEGORIES` order.
+fn by_day_and_category(rows: &[DailyCount], outcome: &str) -> BTreeMap<Date, [u64; 4]> {
+    let mut by_day: BTreeMap<Date, [u64; 4]> = BTreeMap::new();
+    for r in rows.iter().filter(|r| r.outcome == outcome) {
+        if let Some(d) = Date::parse_iso(&r.day) {
+            let i = CATEGORIES
+                .iter()
+                .position(|(c, _)| *c == r.category)
+                .unwrap_or(3);
+            by_day.entry(d).or_default()[i] += r.count;
+        }
+    }
+    by_day
+}
+
 /// Stacked daily bars of one outcome by category; each bar links to the
 /// people behind it.
 pub fn daily(lang: Lang, rows: &[DailyCount], outcome: &str, title: &str) -> Markup {
-    let mut by_day: BTreeMap<Date, [u64; 4]> = BTreeMap::new();
-    for r in rows.iter().filter(|r| r.outcome == outcome) {
-        let Some(d) = Date::parse_iso(&r.day) else {
-            continue;
-        };
-        let i = CATEGORIES
-            .iter()
-            .position(|(c, _)| *c == r.category)
-            .unwrap_or(3);
-        by_day.entry(d).or_default()[i] += r.count;
-    }
+    let by_day = by_day_and_category(rows, outcome);
     let days = day_range(by_day.keys().copied());
     if days.is_empty() {
         return html! {};
@@ -141,16 +146,7 @@ pub fn daily(lang: Lang, rows: &[DailyCount], outcome: &str, title: &str) -> Mar
 
 /// The running total of one outcome, overall (thick) and per category.
 pub fn cumulative(lang: Lang, rows: &[DailyCount], outcome: &str, title: &str) -> Markup {
-    let mut by_day: BTreeMap<Date, [u64; 4]> = BTreeMap::new();
-    for r in rows.iter().filter(|r| r.outcome == outcome) {
-        if let Some(d) = Date::parse_iso(&r.day) {
-            let i = CATEGORIES
-                .iter()
-                .position(|(c, _)| *c == r.category)
-                .unwrap_or(3);
-            by_day.entry(d).or_default()[i] += r.count;
-        }
-    }
+    let by_day = by_day_and_category(rows, outcome);
     let days = day_range(by_day.keys().copied());
     if days.is_empty() {
         return html! {};

@@ -166,20 +166,7 @@ impl Lang {
     }
 }
 
-const GREGORIAN_MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
+const GREGORIAN_MONTHS: [&str; 12] = gavah_core::jalali::GREGORIAN_MONTHS_EN;
 
 const GREGORIAN_MONTHS_FA: [&str; 12] = [
     "ژانویه",
@@ -196,20 +183,7 @@ const GREGORIAN_MONTHS_FA: [&str; 12] = [
     "دسامبر",
 ];
 
-const JALALI_MONTHS: [&str; 12] = [
-    "فروردین",
-    "اردیبهشت",
-    "خرداد",
-    "تیر",
-    "مرداد",
-    "شهریور",
-    "مهر",
-    "آبان",
-    "آذر",
-    "دی",
-    "بهمن",
-    "اسفند",
-];
+const JALALI_MONTHS: [&str; 12] = gavah_core::jalali::JALALI_MONTHS_FA;
 
 /// Vocabulary codes in words: (code, English, Persian).
 pub const VALUES: &[(&str, &str, &str)] = &[

@@ -468,7 +468,7 @@ pub fn people(lang: Lang, page: &PeoplePage, q: &PeopleQuery) -> Markup {
     let body = html! {
         form.filter method="get" action=(format!("/{}/people", lang.code())) {
             label { (lang.t(L::SearchName)) " " input type="search" name="q" value=(q.q.as_deref().unwrap_or("")); }
-            (select("outcome", L::AnyOutcome, &gavah_store_outcomes(), &q.outcome))
+            (select("outcome", L::AnyOutcome, &gavah_core::Outcome::ALL.iter().map(|o| o.as_str()).collect::<Vec<_>>(), &q.outcome))
             (select("category", L::AnyCategory, &["protester", "bystander", "security-forces", "unknown"], &q.category))
             @if let Some(p) = &q.province { input type="hidden" name="province" value=(p); }
             @if let Some(c) = q.city { input type="hidden" name="city" value=(c); }
@@ -481,18 +481,6 @@ pub fn people(lang: Lang, page: &PeoplePage, q: &PeopleQuery) -> Markup {
         (pager(lang, page.page, page.pages, |p| format!("/{}/people?{}", lang.code(), q.to_query(p))))
     };
     layout(lang, lang.t(L::People), Nav::People, &here, body)
-}
-
-fn gavah_store_outcomes() -> [&'static str; 7] {
-    [
-        "killed",
-        "executed",
-        "wounded",
-        "detained",
-        "disappeared",
-        "sentenced",
-        "released",
-    ]
 }
 
 fn pager(lang: Lang, page: u64, pages: u64, href: impl Fn(u64) -> String) -> Markup {
