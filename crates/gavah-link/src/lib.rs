@@ -1,0 +1,11 @@
+//! Gavah's record-linkage engine: decides which records name the same person.
+//!
+//! Pure and deterministic: it reads no database, file system state or clock
+//! except where a caller hands it a path (`dedupe::run`). The pipeline is
+//! [`data::Dataset`] (columns of prepared values) → [`blocking`] (candidate
+//! pairs) → [`compare`] (comparison levels) → [`model`] (Fellegi–Sunter, EM) →
+//! [`cluster`] (clusters, constraints, review queue).
+
+pub mod compare;
+pub mod data;
+pub mod translit;
