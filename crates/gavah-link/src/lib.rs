@@ -6,6 +6,12 @@
 //! pairs) → [`compare`] (comparison levels) → [`model`] (Fellegi–Sunter, EM) →
 //! [`cluster`] (clusters, constraints, review queue).
 
+pub mod blocking;
 pub mod compare;
 pub mod data;
+pub mod error;
+pub mod model;
 pub mod translit;
+
+pub use error::LinkError;
+pub mod cluster;
