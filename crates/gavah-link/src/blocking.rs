@@ -40,6 +40,11 @@ pub enum KeyPart {
 pub struct BlockingRule {
     pub name: String,
     pub parts: Vec<KeyPart>,
+    /// An optional rule runs only when its blocks would yield at most
+    /// [`BlockingOptions::pair_budget_per_record`] pairs per record: coarse
+    /// keys (a date alone, a postcode alone) that raise recall on small files
+    /// and would be quadratic on large ones.
+    pub optional: bool,
 }
 
 /// Limits that keep blocking sub-quadratic.
@@ -49,6 +54,8 @@ pub struct BlockingOptions {
     pub max_block: usize,
     /// Neighbours each record is paired with inside a sub-blocked block.
     pub window: usize,
+    /// Pairs per record an optional rule may yield.
+    pub pair_budget_per_record: f64,
 }
 
 impl Default for BlockingOptions {
@@ -56,6 +63,7 @@ impl Default for BlockingOptions {
         BlockingOptions {
             max_block: 300,
             window: 12,
+            pair_budget_per_record: 10.0,
         }
     }
 }
@@ -74,6 +82,8 @@ pub struct RuleReport {
     pub oversized_records: u64,
     /// True pairs among this rule's pairs, when ground truth was given.
     pub true_pairs: Option<u64>,
+    /// An optional rule skipped because it would have yielded this many pairs.
+    pub skipped_over_budget: Option<u64>,
 }
 
 /// The blocking report: per rule and overall.
@@ -96,7 +106,13 @@ pub fn default_rules(data: &Dataset) -> Vec<BlockingRule> {
         of(FieldKind::FullName),
     );
     let mut rules = Vec::new();
-    let mut rule = |name: String, parts: Vec<KeyPart>| rules.push(BlockingRule { name, parts });
+    let mut rule = |name: String, parts: Vec<KeyPart>| {
+        rules.push(BlockingRule {
+            name,
+            parts,
+            optional: false,
+        });
+    };
     let name_of = |c: usize| data.columns[c].name.clone();
     if let (Some(g), Some(s)) = (g, s) {
         rule(
@@ -177,6 +193,24 @@ pub fn default_rules(data: &Dataset) -> Vec<BlockingRule> {
                 vec![KeyPart::Exact(d), KeyPart::Province(p)],
             );
         }
+    }
+    // Coarse keys, each one column alone: run only when affordable.
+    for (i, c) in data.compared() {
+        let part = match c.kind {
+            k if k.is_name() => KeyPart::NameKey(i),
+            FieldKind::Date | FieldKind::Number | FieldKind::Place | FieldKind::Text => {
+                KeyPart::Exact(i)
+            }
+            _ => continue,
+        };
+        if rules.iter().any(|r| r.parts == [part]) {
+            continue;
+        }
+        rules.push(BlockingRule {
+            name: format!("{} alone", c.name),
+            parts: vec![part],
+            optional: true,
+        });
     }
     rules
 }
@@ -330,17 +364,44 @@ pub fn candidate_pairs(
         .par_iter()
         .map(|rule| (0..n).map(|r| record_key(data, rule, r)).collect())
         .collect();
+    let budget = (opts.pair_budget_per_record * n as f64) as u64;
+    // Which rules run, and which of their keys name oversized blocks: a pair
+    // counts as already yielded by an earlier rule only when that rule ran and
+    // compared the pair's block in full.
+    let plans: Vec<(Option<u64>, rustc_hash::FxHashSet<u64>)> = rules
+        .par_iter()
+        .zip(keys.par_iter())
+        .map(|(rule, k)| {
+            let (cost, oversized) = block_sizes(k, opts.max_block);
+            let skipped = (rule.optional && cost > budget).then_some(cost);
+            (skipped, oversized)
+        })
+        .collect();
     let per_rule: Vec<(Vec<Pair>, RuleReport)> = rules
         .par_iter()
         .enumerate()
         .map(|(i, rule)| {
+            if let Some(cost) = plans[i].0 {
+                let report = RuleReport {
+                    rule: rule.name.clone(),
+                    skipped_over_budget: Some(cost),
+                    ..RuleReport::default()
+                };
+                return (Vec::new(), report);
+            }
             let (mut pairs, mut report) = rule_pairs(data, &keys[i], opts, &rule.name);
             // A pair an earlier rule already yields in full is dropped here,
             // which keeps the union small before the final sort.
             pairs.retain(|&(a, b)| {
                 !keys[..i]
                     .iter()
-                    .any(|k| k[a as usize].is_some() && k[a as usize] == k[b as usize])
+                    .zip(&plans[..i])
+                    .any(|(k, (skipped, oversized))| {
+                        skipped.is_none()
+                            && k[a as usize].is_some_and(|ka| {
+                                k[b as usize] == Some(ka) && !oversized.contains(&ka)
+                            })
+                    })
             });
             report.new_pairs = pairs.len() as u64;
             if let Some(t) = truth {
@@ -378,6 +439,29 @@ pub fn candidate_pairs(
         });
     }
     (all, report)
+}
+
+/// The pairs a rule's keys would yield in full (Σ b(b−1)/2 over block sizes
+/// b), and the keys of blocks larger than `max_block`.
+fn block_sizes(keys: &[Option<u64>], max_block: usize) -> (u64, rustc_hash::FxHashSet<u64>) {
+    let mut k: Vec<u64> = keys.iter().flatten().copied().collect();
+    k.sort_unstable();
+    let mut oversized = rustc_hash::FxHashSet::default();
+    let mut total = 0u64;
+    let mut start = 0;
+    while start < k.len() {
+        let mut end = start + 1;
+        while end < k.len() && k[end] == k[start] {
+            end += 1;
+        }
+        let b = (end - start) as u64;
+        total += b * (b - 1) / 2;
+        if end - start > max_block {
+            oversized.insert(k[start]);
+        }
+        start = end;
+    }
+    (total, oversized)
 }
 
 /// The number of true pairs implied by entity labels (across sources only in
@@ -460,6 +544,9 @@ mod tests {
                 "given and surname in either order",
                 "dob + surname initial",
                 "dob + given initial",
+                "given alone",
+                "surname alone",
+                "dob alone",
             ]
         );
         let truth = [0, 0, 0, 0, 1];
@@ -490,16 +577,27 @@ mod tests {
         let rule = BlockingRule {
             name: "given".into(),
             parts: vec![KeyPart::NameKey(0)],
+            optional: false,
         };
         let opts = BlockingOptions {
             max_block: 100,
             window: 5,
+            ..BlockingOptions::default()
         };
         let (pairs, report) = candidate_pairs(&d, &[rule], opts, None);
         assert_eq!(report.rules[0].oversized_blocks, 1);
         assert_eq!(report.rules[0].oversized_records, 2000);
         // 5 neighbours each, fewer at the end: far from 2000·1999/2.
         assert_eq!(pairs.len(), 2000 * 5 - 15);
+        // The same rule, optional, is skipped: 1,999,000 pairs is over budget.
+        let optional = BlockingRule {
+            name: "given".into(),
+            parts: vec![KeyPart::NameKey(0)],
+            optional: true,
+        };
+        let (pairs, report) = candidate_pairs(&d, &[optional], opts, None);
+        assert!(pairs.is_empty());
+        assert_eq!(report.rules[0].skipped_over_budget, Some(1_999_000));
     }
 
     #[test]

@@ -71,6 +71,8 @@ pub enum LinkError {
     },
     #[error("no column to compare: give at least one with --field COLUMN:KIND")]
     NoFields,
+    #[error("{0} fields to compare; at most 16 are supported: mark the others COLUMN:ignore")]
+    TooManyFields(usize),
     #[error("threshold {0} is not a probability; give a number between 0 and 1")]
     BadThreshold(f64),
     #[error("{}: not a usable model: {reason}", path.display())]

@@ -15,3 +15,8 @@ pub mod translit;
 
 pub use error::LinkError;
 pub mod cluster;
+pub mod dedupe;
+pub mod metrics;
+pub mod pipeline;
+
+pub use pipeline::{LinkOptions, LinkOutput, NoProgress, Phase, Progress, link};
