@@ -61,8 +61,8 @@ pub struct BlockingOptions {
 impl Default for BlockingOptions {
     fn default() -> Self {
         BlockingOptions {
-            max_block: 300,
-            window: 12,
+            max_block: 50,
+            window: 6,
             pair_budget_per_record: 10.0,
         }
     }
@@ -106,13 +106,17 @@ pub fn default_rules(data: &Dataset) -> Vec<BlockingRule> {
         of(FieldKind::FullName),
     );
     let mut rules = Vec::new();
-    let mut rule = |name: String, parts: Vec<KeyPart>| {
+    let mut add = |name: String, parts: Vec<KeyPart>, optional: bool| {
         rules.push(BlockingRule {
             name,
             parts,
-            optional: false,
+            optional,
         });
     };
+    // Rules on names always run (large blocks are sub-blocked); rules on
+    // places, numbers and event dates run only when their blocks are small
+    // enough: a state or a house number splits a million records too little.
+    let mut rule = |name: String, parts: Vec<KeyPart>| add(name, parts, false);
     let name_of = |c: usize| data.columns[c].name.clone();
     if let (Some(g), Some(s)) = (g, s) {
         rule(
@@ -147,6 +151,7 @@ pub fn default_rules(data: &Dataset) -> Vec<BlockingRule> {
     }
     // Initials that split large blocks of dates, places and numbers.
     let initials: Vec<usize> = [s, g, f].into_iter().flatten().collect();
+    let mut optional_rules = Vec::new();
     let n = data.len().max(1);
     for (i, c) in data.columns.iter().enumerate() {
         let distinct = c.values.len();
@@ -170,10 +175,11 @@ pub fn default_rules(data: &Dataset) -> Vec<BlockingRule> {
             }
             FieldKind::Number | FieldKind::Place => {
                 if let Some(&k) = initials.first() {
-                    rule(
-                        format!("{} + phonetic {} prefix", c.name, name_of(k)),
-                        vec![KeyPart::Exact(i), KeyPart::PhoneticPrefix(k)],
-                    );
+                    optional_rules.push(BlockingRule {
+                        name: format!("{} + phonetic {} prefix", c.name, name_of(k)),
+                        parts: vec![KeyPart::Exact(i), KeyPart::PhoneticPrefix(k)],
+                        optional: true,
+                    });
                 }
             }
             _ => {}
@@ -185,15 +191,17 @@ pub fn default_rules(data: &Dataset) -> Vec<BlockingRule> {
         .collect();
     if let Some(p) = of(FieldKind::Place) {
         for d in dates {
-            rule(
-                format!(
+            optional_rules.push(BlockingRule {
+                name: format!(
                     "{} + province of {}",
                     data.columns[d].name, data.columns[p].name
                 ),
-                vec![KeyPart::Exact(d), KeyPart::Province(p)],
-            );
+                parts: vec![KeyPart::Exact(d), KeyPart::Province(p)],
+                optional: true,
+            });
         }
     }
+    rules.extend(optional_rules);
     // Coarse keys, each one column alone: run only when affordable.
     for (i, c) in data.compared() {
         let part = match c.kind {

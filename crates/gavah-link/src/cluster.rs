@@ -70,42 +70,37 @@ impl Clustering {
     }
 }
 
+/// Disjoint sets with an explicit label per record, so a record's cluster is
+/// one lookup even while member lists are borrowed. A union relabels the
+/// smaller side: O(n log n) over all unions.
 struct Sets {
-    parent: Vec<u32>,
+    label: Vec<u32>,
     members: Vec<Vec<u32>>,
 }
 
 impl Sets {
     fn new(n: usize) -> Sets {
         Sets {
-            parent: (0..n as u32).collect(),
+            label: (0..n as u32).collect(),
             members: (0..n as u32).map(|r| vec![r]).collect(),
         }
     }
 
-    fn find(&mut self, mut x: u32) -> u32 {
-        while self.parent[x as usize] != x {
-            let p = self.parent[x as usize];
-            self.parent[x as usize] = self.parent[p as usize];
-            x = p;
-        }
-        x
+    fn find(&self, x: u32) -> u32 {
+        self.label[x as usize]
     }
 
-    /// The root without path compression, for use while members are borrowed.
-    fn root(&self, mut x: u32) -> u32 {
-        while self.parent[x as usize] != x {
-            x = self.parent[x as usize];
-        }
-        x
-    }
-
-    /// Merges two roots; the smaller index stays root, so a root is always its
-    /// cluster's smallest member.
+    /// Merges two clusters; returns the label kept.
     fn union(&mut self, a: u32, b: u32) -> u32 {
-        let (keep, gone) = if a < b { (a, b) } else { (b, a) };
-        self.parent[gone as usize] = keep;
+        let (keep, gone) = if self.members[a as usize].len() >= self.members[b as usize].len() {
+            (a, b)
+        } else {
+            (b, a)
+        };
         let moved = std::mem::take(&mut self.members[gone as usize]);
+        for &m in &moved {
+            self.label[m as usize] = keep;
+        }
         self.members[keep as usize].extend(moved);
         keep
     }
@@ -197,7 +192,7 @@ pub fn cluster(
         let mut blocked = false;
         'outer: for &x in &sets.members[small as usize] {
             for &y in &cannot[x as usize] {
-                if sets.root(y) == large {
+                if sets.find(y) == large {
                     blocked = true;
                     break 'outer;
                 }
@@ -213,7 +208,7 @@ pub fn cluster(
             for &x in &sets.members[small as usize] {
                 for &(y, p) in adjacency.of(x) {
                     // Candidate pairs are unique, so each cross pair is seen once.
-                    if sets.root(y) == large {
+                    if sets.find(y) == large {
                         sum += f64::from(p);
                     }
                 }
@@ -224,7 +219,7 @@ pub fn cluster(
         }
         sets.union(ra, rb);
     }
-    let mut label: Vec<u32> = (0..n as u32).map(|r| sets.find(r)).collect();
+    let mut label = sets.label;
     let mut pinned = vec![false; n];
     for &(a, b) in &constraints.must_link {
         pinned[a as usize] = true;

@@ -81,7 +81,10 @@ pub struct EmOptions {
     pub max_iterations: u32,
     /// Stop when no parameter moves more than this.
     pub tolerance: f64,
-    /// Re-estimate u as well as m (classic EM); otherwise u stays as sampled.
+    /// Re-estimate u as well as m (classic EM over candidate pairs, u from
+    /// random pairs as the start); otherwise u stays as sampled. Candidate
+    /// non-matches agree on blocking fields far more often than random pairs
+    /// do, so with u fixed the match class absorbs them on large files.
     pub estimate_u: bool,
 }
 
@@ -90,7 +93,7 @@ impl Default for EmOptions {
         EmOptions {
             max_iterations: 100,
             tolerance: 1e-6,
-            estimate_u: false,
+            estimate_u: true,
         }
     }
 }
@@ -160,7 +163,7 @@ impl Model {
             .collect();
         Model {
             version: Self::VERSION,
-            lambda: 0.1,
+            lambda: 0.01,
             fields,
             training: Training::default(),
         }

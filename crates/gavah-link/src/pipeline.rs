@@ -54,6 +54,9 @@ pub trait Progress: Sync {
 pub struct NoProgress;
 impl Progress for NoProgress {}
 
+/// Candidate pairs below which EM keeps u as sampled from random pairs.
+pub const MIN_PAIRS_FOR_U_BY_EM: usize = 10_000;
+
 /// Settings of a run.
 #[derive(Debug, Clone)]
 pub struct LinkOptions {
@@ -78,7 +81,7 @@ impl Default for LinkOptions {
             min_support: ClusterOptions::default().min_support,
             blocking: BlockingOptions::default(),
             rules: None,
-            u_pairs: 2_000_000,
+            u_pairs: 500_000,
             seed: 42,
             em: EmOptions::default(),
             model: None,
@@ -161,7 +164,13 @@ pub fn link(
             let mut m = Model::new(&cmp);
             m.estimate_u_random(&cmp, opts.u_pairs, opts.seed);
             let counts = count_patterns(&patterns);
-            m.em(&counts, opts.em);
+            // Re-estimating u needs many pairs; on a small list the sampled u
+            // is the better estimate.
+            let em = EmOptions {
+                estimate_u: opts.em.estimate_u && patterns.len() >= MIN_PAIRS_FOR_U_BY_EM,
+                ..opts.em
+            };
+            m.em(&counts, em);
             progress.set(m.training.em_iterations.into());
             progress.finish();
             m
