@@ -210,3 +210,79 @@ pub fn link(
         timings,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::FieldKind;
+    use proptest::prelude::*;
+
+    fn dataset(rows: &[(String, String, String)]) -> Dataset {
+        let schema = [
+            ("given".to_string(), FieldKind::GivenName),
+            ("surname".to_string(), FieldKind::Surname),
+            ("dob".to_string(), FieldKind::Date),
+        ];
+        let mut d = Dataset::new(&schema);
+        for (g, s, b) in rows {
+            d.push(0, &[g.as_str(), s.as_str(), b.as_str()]);
+        }
+        d.finish();
+        d
+    }
+
+    fn row() -> impl Strategy<Value = (String, String, String)> {
+        let given = prop::sample::select(vec![
+            "Ali", "Aly", "علی", "Zahra", "Mohammad", "Mohammed", "Reza",
+        ]);
+        let surname =
+            prop::sample::select(vec!["Rezaei", "Rezaie", "رضایی", "Karimi", "Ahmadi", ""]);
+        let dob = prop::sample::select(vec!["1990-01-01", "1990-01-10", "1985-05-05", ""]);
+        (given, surname, dob).prop_map(|(g, s, b)| (g.to_string(), s.to_string(), b.to_string()))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        #[test]
+        fn the_whole_run_is_deterministic_for_a_seed(rows in prop::collection::vec(row(), 2..40)) {
+            let d = dataset(&rows);
+            let opts = LinkOptions { u_pairs: 2000, ..LinkOptions::default() };
+            let c = Constraints::default();
+            let a = link(&d, &opts, &c, &NoProgress, None).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let b = link(&d, &opts, &c, &NoProgress, None).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(&a.pairs, &b.pairs);
+            prop_assert_eq!(&a.probabilities, &b.probabilities);
+            prop_assert_eq!(&a.clustering, &b.clustering);
+            prop_assert_eq!(&a.model, &b.model);
+        }
+
+        #[test]
+        fn decisions_hold_after_relinking(rows in prop::collection::vec(row(), 4..30), x in 0u32..4, y in 0u32..3) {
+            let d = dataset(&rows);
+            let opts = LinkOptions { u_pairs: 2000, ..LinkOptions::default() };
+            let (x, y) = (x, (y + 1 + x) % 4);
+            let must = Constraints { must_link: vec![(x, y)], cannot_link: vec![] };
+            let out = link(&d, &opts, &must, &NoProgress, None).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(out.clustering.cluster_of[x as usize], out.clustering.cluster_of[y as usize]);
+            let cannot = Constraints { must_link: vec![], cannot_link: vec![(x, y)] };
+            let out = link(&d, &opts, &cannot, &NoProgress, None).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_ne!(out.clustering.cluster_of[x as usize], out.clustering.cluster_of[y as usize]);
+        }
+    }
+
+    #[test]
+    fn a_bad_threshold_is_refused() {
+        let d = dataset(&[("Ali".into(), "Karimi".into(), String::new())]);
+        let opts = LinkOptions {
+            threshold: 1.5,
+            ..LinkOptions::default()
+        };
+        let err = link(&d, &opts, &Constraints::default(), &NoProgress, None)
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("threshold 1.5 is not a probability; give a number between 0 and 1")
+        );
+    }
+}
