@@ -35,6 +35,9 @@ pub struct DedupeOptions {
     pub save_model: Option<PathBuf>,
     /// Use this model instead of training.
     pub load_model: Option<PathBuf>,
+    /// Write the review queue (uncertain pairs, most consequential first,
+    /// with each field's weight) to this CSV file.
+    pub review: Option<PathBuf>,
     pub link_options: LinkOptions,
 }
 
@@ -50,6 +53,7 @@ impl DedupeOptions {
             truth_column: None,
             save_model: None,
             load_model: None,
+            review: None,
             link_options: LinkOptions::default(),
         }
     }
@@ -202,6 +206,9 @@ pub fn run(opts: &DedupeOptions, progress: &dyn Progress) -> Result<DedupeReport
     )?;
     if let Some(path) = &opts.save_model {
         out.model.save(path)?;
+    }
+    if let Some(path) = &opts.review {
+        write_review(path, &data, &ids, &out)?;
     }
 
     let clock = Instant::now();
@@ -468,6 +475,63 @@ fn guess_from_values<'a>(sample: impl Iterator<Item = &'a str>) -> FieldKind {
     }
 }
 
+/// Pairs in the review queue at most.
+const REVIEW_LIMIT: usize = 1000;
+
+fn write_review(
+    path: &Path,
+    data: &Dataset,
+    ids: &[String],
+    out: &crate::LinkOutput,
+) -> Result<(), LinkError> {
+    let cmp = crate::compare::Comparator::new(data);
+    let tf = crate::model::TermFrequencies::new(&out.model, &cmp);
+    let queue = crate::cluster::review_queue(
+        &out.clustering,
+        &out.pairs,
+        &out.probabilities,
+        0.4,
+        REVIEW_LIMIT,
+    );
+    let err = |e: csv::Error| LinkError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    };
+    let mut w = csv::Writer::from_path(path).map_err(err)?;
+    w.write_record([
+        "id_a",
+        "id_b",
+        "probability",
+        "together_now",
+        "impact",
+        "explanation",
+    ])
+    .map_err(err)?;
+    for item in queue {
+        let e = out
+            .model
+            .explain(&cmp, &tf, item.a as usize, item.b as usize);
+        let why: Vec<String> = e
+            .fields
+            .iter()
+            .map(|f| format!("{}: {} ({:+.1})", f.field, f.level, f.weight))
+            .collect();
+        w.write_record([
+            ids[item.a as usize].as_str(),
+            ids[item.b as usize].as_str(),
+            &format!("{:.3}", item.probability),
+            if item.together { "yes" } else { "no" },
+            &item.impact.to_string(),
+            &format!("prior {:+.1}; {}", e.prior, why.join("; ")),
+        ])
+        .map_err(err)?;
+    }
+    w.flush().map_err(|e| LinkError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })
+}
+
 fn write_output(
     opts: &DedupeOptions,
     files: &[&Path],
@@ -611,7 +675,17 @@ mod tests {
         let out = dir.path().join("out.csv");
         let mut opts = DedupeOptions::new(&input, &out);
         opts.link_options.u_pairs = 1000;
+        let review = dir.path().join("review.csv");
+        opts.review = Some(review.clone());
         let report = run(&opts, &NoProgress)?;
+        let queue = std::fs::read_to_string(&review).map_err(|e| LinkError::Io {
+            path: review.clone(),
+            source: e,
+        })?;
+        assert!(
+            queue.starts_with("id_a,id_b,probability,together_now,impact,explanation\n"),
+            "{queue}"
+        );
         assert_eq!(report.records, 6);
         let kinds: Vec<(String, FieldKind)> = report
             .fields

@@ -51,6 +51,9 @@ pub struct DedupeArgs {
     /// Use a saved model instead of training one.
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
+    /// Write the review queue here: uncertain pairs, most consequential first, with each field's weight.
+    #[arg(long, value_name = "REVIEW.csv")]
+    pub review: Option<PathBuf>,
     /// Seed for the random pairs that estimate u (results are reproducible for a seed).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
@@ -112,6 +115,7 @@ pub fn run(a: DedupeArgs, show_progress: bool, out: &mut impl Write) -> anyhow::
     opts.truth_column = a.truth;
     opts.save_model = a.save_model;
     opts.load_model = a.model;
+    opts.review = a.review;
     opts.link_options.threshold = a.threshold;
     opts.link_options.seed = a.seed;
     let bars = Bars {
