@@ -61,8 +61,8 @@ pub struct BlockingOptions {
 impl Default for BlockingOptions {
     fn default() -> Self {
         BlockingOptions {
-            max_block: 50,
-            window: 6,
+            max_block: 25,
+            window: 5,
             pair_budget_per_record: 10.0,
         }
     }
