@@ -715,6 +715,45 @@ mod tests {
     }
 
     #[test]
+    fn a_saved_model_is_reused() -> Result<(), LinkError> {
+        let dir = tempfile::tempdir().map_err(|e| LinkError::Io {
+            path: "tmp".into(),
+            source: e,
+        })?;
+        let febrl =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/febrl/febrl1.csv");
+        let model = dir.path().join("model.json");
+        let mut first = DedupeOptions::new(&febrl, dir.path().join("a.csv"));
+        first.truth_column = Some("entity_id".into());
+        first.link_options.u_pairs = 20_000;
+        first.save_model = Some(model.clone());
+        let a = run(&first, &NoProgress)?;
+        let mut second = first.clone();
+        second.output = dir.path().join("b.csv");
+        second.save_model = None;
+        second.load_model = Some(model.clone());
+        let b = run(&second, &NoProgress)?;
+        assert_eq!(a.model, b.model);
+        assert_eq!(a.accuracy, b.accuracy);
+        let read = |p: &Path| {
+            std::fs::read_to_string(p).map_err(|e| LinkError::Io {
+                path: p.into(),
+                source: e,
+            })
+        };
+        assert_eq!(read(&first.output)?, read(&second.output)?);
+        // A model of other fields is refused with both field lists.
+        let mut third = second.clone();
+        third.fields = vec!["postcode:ignore".into()];
+        let err = run(&third, &NoProgress)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.starts_with("the model was trained on fields"), "{err}");
+        Ok(())
+    }
+
+    #[test]
     fn bad_input_is_reported_with_file_and_row() -> Result<(), LinkError> {
         let dir = tempfile::tempdir().map_err(|e| LinkError::Io {
             path: "tmp".into(),
