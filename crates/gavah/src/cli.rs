@@ -66,6 +66,9 @@ pub enum Command {
     Config(ConfigCommand),
     /// Measure import and figures speed on generated data (see docs/BENCHMARKS.md).
     Bench(crate::bench::BenchArgs),
+    /// Find the rows of a CSV file (or two) that name the same person; no store needed.
+    #[command(after_long_help = crate::dedupe::DEDUPE_HELP)]
+    Dedupe(crate::dedupe::DedupeArgs),
 }
 
 const IMPORT_HELP: &str = "\
@@ -428,6 +431,7 @@ pub fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
         Command::Export(a) => return crate::serve::export(&a, config, &mut out),
         Command::Config(ConfigCommand::Show) => write!(out, "{}", config.show())?,
         Command::Bench(a) => crate::bench::run(&a, config, &mut out)?,
+        Command::Dedupe(a) => return crate::dedupe::run(a, show_progress, &mut out),
     }
     Ok(ExitCode::SUCCESS)
 }

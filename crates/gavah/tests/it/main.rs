@@ -8,6 +8,7 @@ mod bad_input;
 mod browser;
 mod cli;
 mod crash;
+mod dedupe;
 mod figures;
 mod import;
 mod protected;

@@ -1,0 +1,623 @@
+//! Blocking: the candidate pairs worth comparing. Each rule keys every record
+//! (surname key + given initial, phonetic full name, date + initial, …); two
+//! records sharing a key are a candidate pair. The union over rules, with
+//! duplicates removed, is what the model scores.
+//!
+//! A block larger than [`BlockingOptions::max_block`] would cost quadratic
+//! time, so it is sub-blocked instead: its records are sorted by name and each
+//! is paired with the next [`BlockingOptions::window`] records (sorted
+//! neighbourhood). The report says which rules did this and how often.
+
+use crate::data::{Dataset, FieldKind, MISSING, Value};
+use rayon::prelude::*;
+use rustc_hash::FxHasher;
+use serde::Serialize;
+use std::hash::{Hash, Hasher};
+
+/// One part of a blocking key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum KeyPart {
+    /// The transliteration key of a name.
+    NameKey(usize),
+    /// The phonetic key of a name.
+    Phonetic(usize),
+    /// The first letter of a name's transliteration key.
+    Initial(usize),
+    /// The first three letters of the phonetic key.
+    PhoneticPrefix(usize),
+    /// The raw value (for dates, numbers, places).
+    Exact(usize),
+    /// The year of a date.
+    Year(usize),
+    /// The province of a place.
+    Province(usize),
+    /// Two name fields as an unordered pair (catches given name and surname swapped).
+    UnorderedNames(usize, usize),
+}
+
+/// A blocking rule: records agreeing on every part are compared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BlockingRule {
+    pub name: String,
+    pub parts: Vec<KeyPart>,
+    /// An optional rule runs only when its blocks would yield at most
+    /// [`BlockingOptions::pair_budget_per_record`] pairs per record: coarse
+    /// keys (a date alone, a postcode alone) that raise recall on small files
+    /// and would be quadratic on large ones.
+    pub optional: bool,
+}
+
+/// Limits that keep blocking sub-quadratic.
+#[derive(Debug, Clone, Copy)]
+pub struct BlockingOptions {
+    /// Blocks with more records than this are sub-blocked.
+    pub max_block: usize,
+    /// Neighbours each record is paired with inside a sub-blocked block.
+    pub window: usize,
+    /// Pairs per record an optional rule may yield.
+    pub pair_budget_per_record: f64,
+}
+
+impl Default for BlockingOptions {
+    fn default() -> Self {
+        BlockingOptions {
+            max_block: 25,
+            window: 5,
+            pair_budget_per_record: 10.0,
+        }
+    }
+}
+
+/// What one rule contributed.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RuleReport {
+    pub rule: String,
+    /// Pairs the rule yields (before removing those of earlier rules).
+    pub pairs: u64,
+    /// Pairs no earlier rule yielded.
+    pub new_pairs: u64,
+    /// Blocks too large to compare in full, sub-blocked instead.
+    pub oversized_blocks: u64,
+    /// Records in those blocks.
+    pub oversized_records: u64,
+    /// True pairs among this rule's pairs, when ground truth was given.
+    pub true_pairs: Option<u64>,
+    /// An optional rule skipped because it would have yielded this many pairs.
+    pub skipped_over_budget: Option<u64>,
+}
+
+/// The blocking report: per rule and overall.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BlockingReport {
+    pub rules: Vec<RuleReport>,
+    pub candidate_pairs: u64,
+    /// Pairs that are truly the same entity (ground truth).
+    pub true_pairs: Option<u64>,
+    /// True pairs among the candidates / all true pairs: no model can do better.
+    pub recall_ceiling: Option<f64>,
+}
+
+/// The default rules for a data set's field kinds.
+pub fn default_rules(data: &Dataset) -> Vec<BlockingRule> {
+    let of = |k| data.column_of(k);
+    let (g, s, f) = (
+        of(FieldKind::GivenName),
+        of(FieldKind::Surname),
+        of(FieldKind::FullName),
+    );
+    let mut rules = Vec::new();
+    let mut add = |name: String, parts: Vec<KeyPart>, optional: bool| {
+        rules.push(BlockingRule {
+            name,
+            parts,
+            optional,
+        });
+    };
+    // Rules on names always run (large blocks are sub-blocked); rules on
+    // places, numbers and event dates run only when their blocks are small
+    // enough: a state or a house number splits a million records too little.
+    let mut rule = |name: String, parts: Vec<KeyPart>| add(name, parts, false);
+    let name_of = |c: usize| data.columns[c].name.clone();
+    if let (Some(g), Some(s)) = (g, s) {
+        rule(
+            format!("{} key + {} initial", name_of(s), name_of(g)),
+            vec![KeyPart::NameKey(s), KeyPart::Initial(g)],
+        );
+        rule(
+            format!("{} key + {} initial", name_of(g), name_of(s)),
+            vec![KeyPart::NameKey(g), KeyPart::Initial(s)],
+        );
+        rule(
+            format!("phonetic {} + {}", name_of(g), name_of(s)),
+            vec![KeyPart::Phonetic(g), KeyPart::Phonetic(s)],
+        );
+        rule(
+            format!("{} and {} in either order", name_of(g), name_of(s)),
+            vec![KeyPart::UnorderedNames(g, s)],
+        );
+    } else if let Some(n) = s.or(g) {
+        rule(format!("{} key", name_of(n)), vec![KeyPart::NameKey(n)]);
+        rule(
+            format!("phonetic {}", name_of(n)),
+            vec![KeyPart::Phonetic(n)],
+        );
+    }
+    if let Some(f) = f {
+        rule(format!("{} key", name_of(f)), vec![KeyPart::NameKey(f)]);
+        rule(
+            format!("phonetic {}", name_of(f)),
+            vec![KeyPart::Phonetic(f)],
+        );
+    }
+    // Initials that split large blocks of dates, places and numbers.
+    let initials: Vec<usize> = [s, g, f].into_iter().flatten().collect();
+    let mut optional_rules = Vec::new();
+    let n = data.len().max(1);
+    for (i, c) in data.columns.iter().enumerate() {
+        let distinct = c.values.len();
+        // Share of records the commonest value covers decides whether a value
+        // alone is a usable key.
+        let selective = distinct * 4 >= c.present as usize && c.present as usize * 2 >= n;
+        match c.kind {
+            FieldKind::Date => {
+                for &k in initials.iter().take(2) {
+                    rule(
+                        format!("{} + {} initial", c.name, name_of(k)),
+                        vec![KeyPart::Exact(i), KeyPart::Initial(k)],
+                    );
+                }
+                if initials.is_empty() {
+                    rule(c.name.clone(), vec![KeyPart::Exact(i)]);
+                }
+            }
+            FieldKind::Number if selective => {
+                rule(c.name.clone(), vec![KeyPart::Exact(i)]);
+            }
+            FieldKind::Number | FieldKind::Place => {
+                if let Some(&k) = initials.first() {
+                    optional_rules.push(BlockingRule {
+                        name: format!("{} + phonetic {} prefix", c.name, name_of(k)),
+                        parts: vec![KeyPart::Exact(i), KeyPart::PhoneticPrefix(k)],
+                        optional: true,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    // Casualty lists: the same event date in the same province.
+    let dates: Vec<usize> = (0..data.columns.len())
+        .filter(|&i| data.columns[i].kind == FieldKind::Date)
+        .collect();
+    if let Some(p) = of(FieldKind::Place) {
+        for d in dates {
+            optional_rules.push(BlockingRule {
+                name: format!(
+                    "{} + province of {}",
+                    data.columns[d].name, data.columns[p].name
+                ),
+                parts: vec![KeyPart::Exact(d), KeyPart::Province(p)],
+                optional: true,
+            });
+        }
+    }
+    rules.extend(optional_rules);
+    // Coarse keys, each one column alone: run only when affordable.
+    for (i, c) in data.compared() {
+        let part = match c.kind {
+            k if k.is_name() => KeyPart::NameKey(i),
+            FieldKind::Date | FieldKind::Number | FieldKind::Place | FieldKind::Text => {
+                KeyPart::Exact(i)
+            }
+            _ => continue,
+        };
+        if rules.iter().any(|r| r.parts == [part]) {
+            continue;
+        }
+        rules.push(BlockingRule {
+            name: format!("{} alone", c.name),
+            parts: vec![part],
+            optional: true,
+        });
+    }
+    rules
+}
+
+/// The key of a record under a rule, or `None` when a part is missing.
+fn record_key(data: &Dataset, rule: &BlockingRule, r: usize) -> Option<u64> {
+    let mut h = FxHasher::default();
+    for part in &rule.parts {
+        match *part {
+            KeyPart::NameKey(c) => name(data, c, r)?.key.hash(&mut h),
+            KeyPart::Phonetic(c) => {
+                let p = &name(data, c, r)?.phonetic;
+                if p.is_empty() {
+                    return None;
+                }
+                p.hash(&mut h);
+            }
+            KeyPart::Initial(c) => name(data, c, r)?.key.chars().next()?.hash(&mut h),
+            KeyPart::PhoneticPrefix(c) => {
+                let p = &name(data, c, r)?.phonetic;
+                let end = p.char_indices().nth(3).map_or(p.len(), |(i, _)| i);
+                if end == 0 {
+                    return None;
+                }
+                p[..end].hash(&mut h);
+            }
+            KeyPart::Exact(c) => {
+                let col = &data.columns[c];
+                match col.value(r)? {
+                    Value::Date(d) if !d.digits.is_empty() => d.digits.hash(&mut h),
+                    Value::Date(d) => (d.days, d.year).hash(&mut h),
+                    Value::Text(t) => t.hash(&mut h),
+                    Value::Place(p) => p.key.hash(&mut h),
+                    Value::Age(a) => a.hash(&mut h),
+                    Value::Name(n) => n.key.hash(&mut h),
+                    Value::Missing => return None,
+                }
+            }
+            KeyPart::Year(c) => match data.columns[c].value(r)? {
+                Value::Date(d) if d.year != 0 => d.year.hash(&mut h),
+                _ => return None,
+            },
+            KeyPart::Province(c) => match data.columns[c].value(r)? {
+                Value::Place(p) => p.province.as_ref()?.hash(&mut h),
+                _ => return None,
+            },
+            KeyPart::UnorderedNames(a, b) => {
+                let (x, y) = (&name(data, a, r)?.key, &name(data, b, r)?.key);
+                if x <= y {
+                    (x, y).hash(&mut h);
+                } else {
+                    (y, x).hash(&mut h);
+                }
+            }
+        }
+    }
+    Some(h.finish())
+}
+
+fn name(data: &Dataset, c: usize, r: usize) -> Option<&crate::translit::NameKeys> {
+    match data.columns[c].value(r)? {
+        Value::Name(n) => Some(n),
+        _ => None,
+    }
+}
+
+/// A candidate pair, the smaller record index first.
+pub type Pair = (u32, u32);
+
+/// The text records in an oversized block are sorted by: their name keys.
+fn sort_key(data: &Dataset, r: usize) -> String {
+    let mut k = String::new();
+    for c in &data.columns {
+        if c.kind.is_name()
+            && let Some(Value::Name(n)) = c.value(r)
+        {
+            k.push_str(&n.key);
+            k.push('|');
+        }
+    }
+    k
+}
+
+/// The pairs of one rule, with its report (without truth or novelty counts).
+fn rule_pairs(
+    data: &Dataset,
+    keys: &[Option<u64>],
+    opts: BlockingOptions,
+    rule_name: &str,
+) -> (Vec<Pair>, RuleReport) {
+    let mut keyed: Vec<(u64, u32)> = keys
+        .iter()
+        .enumerate()
+        .filter_map(|(r, k)| k.map(|k| (k, r as u32)))
+        .collect();
+    keyed.sort_unstable();
+    let mut report = RuleReport {
+        rule: rule_name.to_string(),
+        ..RuleReport::default()
+    };
+    let mut pairs = Vec::new();
+    let keep =
+        |a: u32, b: u32| !data.link_only || data.source[a as usize] != data.source[b as usize];
+    let mut start = 0;
+    while start < keyed.len() {
+        let mut end = start + 1;
+        while end < keyed.len() && keyed[end].0 == keyed[start].0 {
+            end += 1;
+        }
+        let block: Vec<u32> = keyed[start..end].iter().map(|&(_, r)| r).collect();
+        if block.len() <= opts.max_block {
+            for (i, &a) in block.iter().enumerate() {
+                for &b in &block[i + 1..] {
+                    if keep(a, b) {
+                        pairs.push((a, b));
+                    }
+                }
+            }
+        } else {
+            report.oversized_blocks += 1;
+            report.oversized_records += block.len() as u64;
+            let mut sorted: Vec<(String, u32)> = block
+                .iter()
+                .map(|&r| (sort_key(data, r as usize), r))
+                .collect();
+            sorted.sort_unstable();
+            for (i, &(_, a)) in sorted.iter().enumerate() {
+                for &(_, b) in sorted.iter().skip(i + 1).take(opts.window) {
+                    if keep(a, b) {
+                        pairs.push((a.min(b), a.max(b)));
+                    }
+                }
+            }
+        }
+        start = end;
+    }
+    report.pairs = pairs.len() as u64;
+    (pairs, report)
+}
+
+/// The candidate pairs of the union of `rules`, sorted and without duplicates,
+/// and the report. `truth`, when given, is an entity label per record.
+pub fn candidate_pairs(
+    data: &Dataset,
+    rules: &[BlockingRule],
+    opts: BlockingOptions,
+    truth: Option<&[u32]>,
+) -> (Vec<Pair>, BlockingReport) {
+    let n = data.len();
+    let keys: Vec<Vec<Option<u64>>> = rules
+        .par_iter()
+        .map(|rule| (0..n).map(|r| record_key(data, rule, r)).collect())
+        .collect();
+    let budget = (opts.pair_budget_per_record * n as f64) as u64;
+    // Which rules run, and which of their keys name oversized blocks: a pair
+    // counts as already yielded by an earlier rule only when that rule ran and
+    // compared the pair's block in full.
+    let plans: Vec<(Option<u64>, rustc_hash::FxHashSet<u64>)> = rules
+        .par_iter()
+        .zip(keys.par_iter())
+        .map(|(rule, k)| {
+            let (cost, oversized) = block_sizes(k, opts.max_block);
+            let skipped = (rule.optional && cost > budget).then_some(cost);
+            (skipped, oversized)
+        })
+        .collect();
+    let per_rule: Vec<(Vec<Pair>, RuleReport)> = rules
+        .par_iter()
+        .enumerate()
+        .map(|(i, rule)| {
+            if let Some(cost) = plans[i].0 {
+                let report = RuleReport {
+                    rule: rule.name.clone(),
+                    skipped_over_budget: Some(cost),
+                    ..RuleReport::default()
+                };
+                return (Vec::new(), report);
+            }
+            let (mut pairs, mut report) = rule_pairs(data, &keys[i], opts, &rule.name);
+            // A pair an earlier rule already yields in full is dropped here,
+            // which keeps the union small before the final sort.
+            pairs.retain(|&(a, b)| {
+                !keys[..i]
+                    .iter()
+                    .zip(&plans[..i])
+                    .any(|(k, (skipped, oversized))| {
+                        skipped.is_none()
+                            && k[a as usize].is_some_and(|ka| {
+                                k[b as usize] == Some(ka) && !oversized.contains(&ka)
+                            })
+                    })
+            });
+            report.new_pairs = pairs.len() as u64;
+            if let Some(t) = truth {
+                report.true_pairs = Some(
+                    pairs
+                        .iter()
+                        .filter(|&&(a, b)| t[a as usize] == t[b as usize])
+                        .count() as u64,
+                );
+            }
+            (pairs, report)
+        })
+        .collect();
+    let mut all: Vec<Pair> = Vec::with_capacity(per_rule.iter().map(|(p, _)| p.len()).sum());
+    let mut report = BlockingReport::default();
+    for (pairs, r) in per_rule {
+        all.extend(pairs);
+        report.rules.push(r);
+    }
+    // Pairs from sub-blocked blocks may repeat across rules.
+    all.par_sort_unstable();
+    all.dedup();
+    report.candidate_pairs = all.len() as u64;
+    if let Some(t) = truth {
+        let total = true_pair_count(data, t);
+        let found = all
+            .iter()
+            .filter(|&&(a, b)| t[a as usize] == t[b as usize])
+            .count() as u64;
+        report.true_pairs = Some(total);
+        report.recall_ceiling = Some(if total == 0 {
+            1.0
+        } else {
+            found as f64 / total as f64
+        });
+    }
+    (all, report)
+}
+
+/// The pairs a rule's keys would yield in full (Σ b(b−1)/2 over block sizes
+/// b), and the keys of blocks larger than `max_block`.
+fn block_sizes(keys: &[Option<u64>], max_block: usize) -> (u64, rustc_hash::FxHashSet<u64>) {
+    let mut k: Vec<u64> = keys.iter().flatten().copied().collect();
+    k.sort_unstable();
+    let mut oversized = rustc_hash::FxHashSet::default();
+    let mut total = 0u64;
+    let mut start = 0;
+    while start < k.len() {
+        let mut end = start + 1;
+        while end < k.len() && k[end] == k[start] {
+            end += 1;
+        }
+        let b = (end - start) as u64;
+        total += b * (b - 1) / 2;
+        if end - start > max_block {
+            oversized.insert(k[start]);
+        }
+        start = end;
+    }
+    (total, oversized)
+}
+
+/// The number of true pairs implied by entity labels (across sources only in
+/// link mode).
+pub fn true_pair_count(data: &Dataset, truth: &[u32]) -> u64 {
+    let mut counts: rustc_hash::FxHashMap<(u32, u8), u64> = rustc_hash::FxHashMap::default();
+    for (r, &e) in truth.iter().enumerate() {
+        let src = if data.link_only { data.source[r] } else { 0 };
+        *counts.entry((e, src)).or_default() += 1;
+    }
+    if data.link_only {
+        let mut per_entity: rustc_hash::FxHashMap<u32, Vec<u64>> = rustc_hash::FxHashMap::default();
+        for ((e, _), c) in counts {
+            per_entity.entry(e).or_default().push(c);
+        }
+        per_entity
+            .values()
+            .map(|cs| {
+                let total: u64 = cs.iter().sum();
+                let within: u64 = cs.iter().map(|c| c * c).sum();
+                (total * total - within) / 2
+            })
+            .sum()
+    } else {
+        counts.values().map(|c| c * (c - 1) / 2).sum()
+    }
+}
+
+/// True when a record is missing every field a rule needs (for diagnostics).
+pub fn has_key(data: &Dataset, rule: &BlockingRule, r: usize) -> bool {
+    rule.parts.iter().all(|p| {
+        let c = match *p {
+            KeyPart::NameKey(c)
+            | KeyPart::Phonetic(c)
+            | KeyPart::Initial(c)
+            | KeyPart::PhoneticPrefix(c)
+            | KeyPart::Exact(c)
+            | KeyPart::Year(c)
+            | KeyPart::Province(c) => c,
+            KeyPart::UnorderedNames(a, _) => a,
+        };
+        data.columns[c].ids[r] != MISSING
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dataset(rows: &[[&str; 3]]) -> Dataset {
+        let schema = [
+            ("given".to_string(), FieldKind::GivenName),
+            ("surname".to_string(), FieldKind::Surname),
+            ("dob".to_string(), FieldKind::Date),
+        ];
+        let mut d = Dataset::new(&schema);
+        for r in rows {
+            d.push(0, r);
+        }
+        d
+    }
+
+    #[test]
+    fn rules_cover_spelling_swaps_and_typos() {
+        let d = dataset(&[
+            ["Mohammad", "Rezaei", "1990-01-01"],
+            ["محمد", "رضایی", ""],
+            ["Rezaei", "Mohammad", ""],
+            ["Mohamad", "Rezaey", "1990-01-01"],
+            ["Zahra", "Ahmadi", "1985-02-02"],
+        ]);
+        let rules = default_rules(&d);
+        let names: Vec<&str> = rules.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "surname key + given initial",
+                "given key + surname initial",
+                "phonetic given + surname",
+                "given and surname in either order",
+                "dob + surname initial",
+                "dob + given initial",
+                "given alone",
+                "surname alone",
+                "dob alone",
+            ]
+        );
+        let truth = [0, 0, 0, 0, 1];
+        let (pairs, report) = candidate_pairs(&d, &rules, BlockingOptions::default(), Some(&truth));
+        assert_eq!(pairs, vec![(0, 1), (0, 2), (0, 3), (1, 2), (1, 3)]);
+        assert_eq!(report.true_pairs, Some(6));
+        let recall = report.recall_ceiling.unwrap_or_default();
+        assert!((recall - 5.0 / 6.0).abs() < 1e-9, "{recall}");
+        // (2, 3): a swapped name with a typo and no date: no rule finds it.
+        assert_eq!(report.rules[0].pairs, 1);
+        assert_eq!(report.rules[0].new_pairs, 1);
+    }
+
+    #[test]
+    fn large_blocks_are_sub_blocked_not_quadratic() {
+        let rows: Vec<[String; 3]> = (0..2000)
+            .map(|i| ["Ali".to_string(), format!("Name{i:04}"), String::new()])
+            .collect();
+        let schema = [
+            ("given".to_string(), FieldKind::GivenName),
+            ("surname".to_string(), FieldKind::Surname),
+            ("dob".to_string(), FieldKind::Date),
+        ];
+        let mut d = Dataset::new(&schema);
+        for r in &rows {
+            d.push(0, r);
+        }
+        let rule = BlockingRule {
+            name: "given".into(),
+            parts: vec![KeyPart::NameKey(0)],
+            optional: false,
+        };
+        let opts = BlockingOptions {
+            max_block: 100,
+            window: 5,
+            ..BlockingOptions::default()
+        };
+        let (pairs, report) = candidate_pairs(&d, &[rule], opts, None);
+        assert_eq!(report.rules[0].oversized_blocks, 1);
+        assert_eq!(report.rules[0].oversized_records, 2000);
+        // 5 neighbours each, fewer at the end: far from 2000·1999/2.
+        assert_eq!(pairs.len(), 2000 * 5 - 15);
+        // The same rule, optional, is skipped: 1,999,000 pairs is over budget.
+        let optional = BlockingRule {
+            name: "given".into(),
+            parts: vec![KeyPart::NameKey(0)],
+            optional: true,
+        };
+        let (pairs, report) = candidate_pairs(&d, &[optional], opts, None);
+        assert!(pairs.is_empty());
+        assert_eq!(report.rules[0].skipped_over_budget, Some(1_999_000));
+    }
+
+    #[test]
+    fn link_only_pairs_cross_sources() {
+        let mut d = dataset(&[]);
+        d.link_only = true;
+        d.push(0, &["Ali", "Karimi", ""]);
+        d.push(0, &["Ali", "Karimi", ""]);
+        d.push(1, &["Ali", "Karimi", ""]);
+        let rules = default_rules(&d);
+        let (pairs, _) = candidate_pairs(&d, &rules, BlockingOptions::default(), None);
+        assert_eq!(pairs, vec![(0, 2), (1, 2)]);
+        assert_eq!(true_pair_count(&d, &[7, 7, 7]), 2);
+    }
+}

@@ -1,0 +1,566 @@
+//! Clusters from scored pairs, with human decisions as constraints, and the
+//! review queue of pairs a human should look at first.
+//!
+//! Clustering is greedy agglomeration in order of decreasing probability over
+//! pairs at or above the threshold. Connected components would let two
+//! different people join through a third (A–B and B–C strong, A–C never
+//! compared or weak); here two clusters merge only when the *support* between
+//! them — the sum of the probabilities of their cross pairs, pairs never
+//! scored counting as zero, divided by the number of cross pairs — reaches
+//! [`ClusterOptions::min_support`]. A single strong edge joins two records; a
+//! record joins a cluster of three only if it links to at least two of them.
+//!
+//! Must-link decisions are applied first and always hold; a merge that would
+//! put two cannot-linked records together is refused. Each cluster is named by
+//! its smallest record index, so adding other records never renames it.
+
+use crate::error::LinkError;
+use serde::Serialize;
+
+/// Clustering settings.
+#[derive(Debug, Clone, Copy)]
+pub struct ClusterOptions {
+    /// Pairs below this probability never join clusters.
+    pub threshold: f64,
+    /// Least average cross-pair probability for two clusters to merge.
+    pub min_support: f64,
+}
+
+impl Default for ClusterOptions {
+    fn default() -> Self {
+        ClusterOptions {
+            threshold: 0.5,
+            min_support: 0.4,
+        }
+    }
+}
+
+/// Human decisions: pairs of records that are, or are not, the same person.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Constraints {
+    pub must_link: Vec<(u32, u32)>,
+    pub cannot_link: Vec<(u32, u32)>,
+}
+
+/// A clustering: for each record, the smallest record index in its cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clustering {
+    pub cluster_of: Vec<u32>,
+}
+
+impl Clustering {
+    /// The clusters as sorted member lists, in order of their smallest member.
+    pub fn groups(&self) -> Vec<Vec<u32>> {
+        let mut by_rep: rustc_hash::FxHashMap<u32, Vec<u32>> = rustc_hash::FxHashMap::default();
+        for (r, &c) in self.cluster_of.iter().enumerate() {
+            by_rep.entry(c).or_default().push(r as u32);
+        }
+        let mut groups: Vec<Vec<u32>> = by_rep.into_values().collect();
+        groups.sort_unstable_by_key(|g| g[0]);
+        groups
+    }
+
+    /// The number of distinct clusters.
+    pub fn count(&self) -> usize {
+        self.cluster_of
+            .iter()
+            .enumerate()
+            .filter(|&(r, &c)| r as u32 == c)
+            .count()
+    }
+}
+
+/// Disjoint sets with an explicit label per record, so a record's cluster is
+/// one lookup even while member lists are borrowed. A union relabels the
+/// smaller side: O(n log n) over all unions.
+struct Sets {
+    label: Vec<u32>,
+    members: Vec<Vec<u32>>,
+}
+
+impl Sets {
+    fn new(n: usize) -> Sets {
+        Sets {
+            label: (0..n as u32).collect(),
+            members: (0..n as u32).map(|r| vec![r]).collect(),
+        }
+    }
+
+    fn find(&self, x: u32) -> u32 {
+        self.label[x as usize]
+    }
+
+    /// Merges two clusters; returns the label kept.
+    fn union(&mut self, a: u32, b: u32) -> u32 {
+        let (keep, gone) = if self.members[a as usize].len() >= self.members[b as usize].len() {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        let moved = std::mem::take(&mut self.members[gone as usize]);
+        for &m in &moved {
+            self.label[m as usize] = keep;
+        }
+        self.members[keep as usize].extend(moved);
+        keep
+    }
+}
+
+/// Scored pairs by record, for support computations.
+struct Adjacency {
+    start: Vec<usize>,
+    edges: Vec<(u32, f32)>,
+}
+
+impl Adjacency {
+    fn new(n: usize, pairs: &[(u32, u32)], probs: &[f32]) -> Adjacency {
+        let mut degree = vec![0usize; n + 1];
+        for &(a, b) in pairs {
+            degree[a as usize] += 1;
+            degree[b as usize] += 1;
+        }
+        let mut start = vec![0usize; n + 1];
+        for i in 0..n {
+            start[i + 1] = start[i] + degree[i];
+        }
+        let mut fill = start.clone();
+        let mut edges = vec![(0u32, 0f32); start[n]];
+        for (&(a, b), &p) in pairs.iter().zip(probs) {
+            edges[fill[a as usize]] = (b, p);
+            fill[a as usize] += 1;
+            edges[fill[b as usize]] = (a, p);
+            fill[b as usize] += 1;
+        }
+        Adjacency { start, edges }
+    }
+
+    fn of(&self, r: u32) -> &[(u32, f32)] {
+        &self.edges[self.start[r as usize]..self.start[r as usize + 1]]
+    }
+}
+
+/// Clusters `n` records from scored `pairs` (`probs[i]` is the probability of
+/// `pairs[i]`), honouring `constraints`.
+pub fn cluster(
+    n: usize,
+    pairs: &[(u32, u32)],
+    probs: &[f32],
+    constraints: &Constraints,
+    opts: ClusterOptions,
+) -> Result<Clustering, LinkError> {
+    let mut sets = Sets::new(n);
+    for &(a, b) in &constraints.must_link {
+        let (ra, rb) = (sets.find(a), sets.find(b));
+        if ra != rb {
+            sets.union(ra, rb);
+        }
+    }
+    let mut cannot: Vec<Vec<u32>> = vec![Vec::new(); n];
+    for &(a, b) in &constraints.cannot_link {
+        if sets.find(a) == sets.find(b) {
+            return Err(LinkError::ConflictingConstraints {
+                a: a.to_string(),
+                b: b.to_string(),
+            });
+        }
+        cannot[a as usize].push(b);
+        cannot[b as usize].push(a);
+    }
+    let adjacency = Adjacency::new(n, pairs, probs);
+    let mut order: Vec<usize> = (0..pairs.len())
+        .filter(|&i| f64::from(probs[i]) >= opts.threshold)
+        .collect();
+    // Strongest first; ties broken by the pair so the result never depends on
+    // the order pairs were given in.
+    order.sort_unstable_by(|&x, &y| {
+        probs[y]
+            .total_cmp(&probs[x])
+            .then_with(|| pairs[x].cmp(&pairs[y]))
+    });
+    for i in order {
+        let (a, b) = pairs[i];
+        let (ra, rb) = (sets.find(a), sets.find(b));
+        if ra == rb {
+            continue;
+        }
+        let (small, large) = if sets.members[ra as usize].len() <= sets.members[rb as usize].len() {
+            (ra, rb)
+        } else {
+            (rb, ra)
+        };
+        // Cannot-link between the two clusters?
+        let mut blocked = false;
+        'outer: for &x in &sets.members[small as usize] {
+            for &y in &cannot[x as usize] {
+                if sets.find(y) == large {
+                    blocked = true;
+                    break 'outer;
+                }
+            }
+        }
+        if blocked {
+            continue;
+        }
+        let sizes =
+            sets.members[small as usize].len() as f64 * sets.members[large as usize].len() as f64;
+        if sizes > 1.0 {
+            let mut sum = 0.0f64;
+            for &x in &sets.members[small as usize] {
+                for &(y, p) in adjacency.of(x) {
+                    // Candidate pairs are unique, so each cross pair is seen once.
+                    if sets.find(y) == large {
+                        sum += f64::from(p);
+                    }
+                }
+            }
+            if sum / sizes < opts.min_support {
+                continue;
+            }
+        }
+        sets.union(ra, rb);
+    }
+    let mut label = sets.label;
+    let mut pinned = vec![false; n];
+    for &(a, b) in &constraints.must_link {
+        pinned[a as usize] = true;
+        pinned[b as usize] = true;
+    }
+    refine(&mut label, &adjacency, &cannot, &pinned, opts.threshold);
+    Ok(Clustering {
+        cluster_of: smallest_member_labels(&label),
+    })
+}
+
+/// What a scored pair says for putting two records together, in log₂ odds
+/// relative to the threshold. A pair never scored counts as [`UNSCORED`]:
+/// blocking found nothing the two share, which is evidence against.
+fn evidence(p: f32, threshold: f64) -> f64 {
+    let p = f64::from(p).clamp(1e-6, 1.0 - 1e-6);
+    let t = threshold.clamp(1e-6, 1.0 - 1e-6);
+    ((p / (1.0 - p)).log2() - (t / (1.0 - t)).log2()).clamp(-20.0, 20.0)
+}
+
+const UNSCORED: f64 = -3.0;
+
+/// Local moves after agglomeration: a record moves to the neighbouring cluster
+/// (or to a cluster of its own) where the evidence for being together is
+/// greatest. This undoes early merges along a strong single edge that the
+/// records' other links contradict. Records under a must-link never move; a
+/// move next to a cannot-linked record is never made.
+fn refine(
+    label: &mut [u32],
+    adjacency: &Adjacency,
+    cannot: &[Vec<u32>],
+    pinned: &[bool],
+    threshold: f64,
+) {
+    let n = label.len();
+    let mut size: rustc_hash::FxHashMap<u32, u32> = rustc_hash::FxHashMap::default();
+    for &l in label.iter() {
+        *size.entry(l).or_default() += 1;
+    }
+    // A fresh label for records moved out on their own: above every record index.
+    let mut next_label = n as u32;
+    let mut score: rustc_hash::FxHashMap<u32, (f64, u32)> = rustc_hash::FxHashMap::default();
+    for _pass in 0..10 {
+        let mut moved = false;
+        for r in 0..n {
+            if pinned[r] {
+                continue;
+            }
+            let here = label[r];
+            score.clear();
+            for &(y, p) in adjacency.of(r as u32) {
+                let e = score.entry(label[y as usize]).or_insert((0.0, 0));
+                e.0 += evidence(p, threshold);
+                e.1 += 1;
+            }
+            let total =
+                |l: u32, sc: Option<&(f64, u32)>, size: &rustc_hash::FxHashMap<u32, u32>| {
+                    let members = size.get(&l).copied().unwrap_or(0) - u32::from(l == here);
+                    let (s, scored) = sc.copied().unwrap_or((0.0, 0));
+                    s + UNSCORED * f64::from(members.saturating_sub(scored))
+                };
+            let current = if size.get(&here).copied().unwrap_or(1) > 1 {
+                total(here, score.get(&here), &size)
+            } else {
+                0.0
+            };
+            let mut best: Option<(f64, u32)> = None;
+            let mut candidates: Vec<(&u32, &(f64, u32))> = score.iter().collect();
+            candidates.sort_unstable_by_key(|(l, _)| **l);
+            for (&l, sc) in candidates {
+                if l == here || cannot[r].iter().any(|&c| label[c as usize] == l) {
+                    continue;
+                }
+                let t = total(l, Some(sc), &size);
+                if best.is_none_or(|(b, _)| t > b) {
+                    best = Some((t, l));
+                }
+            }
+            // Alone scores 0: leave a cluster that holds more evidence against.
+            let alone = (0.0, u32::MAX);
+            let (t, l) = match best {
+                Some(b) if b.0 >= alone.0 => b,
+                _ => alone,
+            };
+            if t > current + 1e-9 && (l != u32::MAX || size.get(&here).copied().unwrap_or(1) > 1) {
+                let target = if l == u32::MAX {
+                    next_label += 1;
+                    next_label
+                } else {
+                    l
+                };
+                if let Some(s) = size.get_mut(&here) {
+                    *s -= 1;
+                }
+                *size.entry(target).or_default() += 1;
+                label[r] = target;
+                moved = true;
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+}
+
+/// Renames each cluster by its smallest member.
+fn smallest_member_labels(label: &[u32]) -> Vec<u32> {
+    let mut smallest: rustc_hash::FxHashMap<u32, u32> = rustc_hash::FxHashMap::default();
+    for (r, &l) in label.iter().enumerate() {
+        smallest.entry(l).or_insert(r as u32);
+    }
+    label.iter().map(|l| smallest[l]).collect()
+}
+
+/// A pair a human should decide, with why it is in the queue.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReviewItem {
+    pub a: u32,
+    pub b: u32,
+    pub probability: f32,
+    /// Whether the two records are in one cluster now.
+    pub together: bool,
+    /// Pairs of records whose togetherness a decision against the current
+    /// clustering would change: |A|·|B| for a merge, |C|−1 for a split.
+    pub impact: u64,
+    /// Uncertainty (1 at p = 0.5, 0 at 0 or 1) times impact: the sort key.
+    pub priority: f64,
+}
+
+/// Uncertain pairs (probability within `band` of 0.5: 0.4 means 0.1–0.9),
+/// most consequential first, at most `limit`.
+pub fn review_queue(
+    clustering: &Clustering,
+    pairs: &[(u32, u32)],
+    probs: &[f32],
+    band: f64,
+    limit: usize,
+) -> Vec<ReviewItem> {
+    let mut size: rustc_hash::FxHashMap<u32, u64> = rustc_hash::FxHashMap::default();
+    for &c in &clustering.cluster_of {
+        *size.entry(c).or_default() += 1;
+    }
+    let mut items: Vec<ReviewItem> = pairs
+        .iter()
+        .zip(probs)
+        .filter(|&(_, &p)| (f64::from(p) - 0.5).abs() <= band)
+        .map(|(&(a, b), &p)| {
+            let (ca, cb) = (
+                clustering.cluster_of[a as usize],
+                clustering.cluster_of[b as usize],
+            );
+            let together = ca == cb;
+            let impact = if together {
+                size[&ca].saturating_sub(1).max(1)
+            } else {
+                size[&ca] * size[&cb]
+            };
+            let uncertainty = 1.0 - (2.0 * f64::from(p) - 1.0).abs();
+            ReviewItem {
+                a,
+                b,
+                probability: p,
+                together,
+                impact,
+                priority: uncertainty * impact as f64,
+            }
+        })
+        .collect();
+    items.sort_by(|x, y| {
+        y.priority
+            .total_cmp(&x.priority)
+            .then_with(|| (x.a, x.b).cmp(&(y.a, y.b)))
+    });
+    items.truncate(limit);
+    items
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn run(n: usize, edges: &[(u32, u32, f32)], c: &Constraints) -> Vec<u32> {
+        let pairs: Vec<(u32, u32)> = edges.iter().map(|&(a, b, _)| (a, b)).collect();
+        let probs: Vec<f32> = edges.iter().map(|&(_, _, p)| p).collect();
+        match cluster(n, &pairs, &probs, c, ClusterOptions::default()) {
+            Ok(c) => c.cluster_of,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn pairs_above_threshold_join() {
+        let c = run(4, &[(0, 1, 0.99), (2, 3, 0.3)], &Constraints::default());
+        assert_eq!(c, vec![0, 0, 2, 3]);
+    }
+
+    #[test]
+    fn a_chain_through_one_record_does_not_join_two_groups() {
+        // 0-1-2 a tight group, 3-4-5 another, one strong edge 2-3 between them.
+        let mut edges = vec![(0, 1, 0.99), (0, 2, 0.99), (1, 2, 0.99)];
+        edges.extend([(3, 4, 0.99), (3, 5, 0.99), (4, 5, 0.99)]);
+        edges.push((2, 3, 0.999));
+        let c = run(6, &edges, &Constraints::default());
+        assert_eq!(c, vec![0, 0, 0, 3, 3, 3]);
+        // A record linked to two of three members joins; one of three does not.
+        let c = run(
+            4,
+            &[(0, 1, 0.99), (0, 2, 0.99), (1, 2, 0.99), (3, 0, 0.9)],
+            &Constraints::default(),
+        );
+        assert_eq!(c, vec![0, 0, 0, 3]);
+        let c = run(
+            4,
+            &[
+                (0, 1, 0.99),
+                (0, 2, 0.99),
+                (1, 2, 0.99),
+                (3, 0, 0.9),
+                (3, 1, 0.9),
+            ],
+            &Constraints::default(),
+        );
+        assert_eq!(c, vec![0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn constraints_hold_and_conflicts_are_errors() {
+        let c = Constraints {
+            must_link: vec![(2, 3)],
+            cannot_link: vec![(0, 1)],
+        };
+        let out = run(4, &[(0, 1, 0.99), (1, 2, 0.1)], &c);
+        assert_eq!(out, vec![0, 1, 2, 2]);
+        let bad = Constraints {
+            must_link: vec![(0, 1), (1, 2)],
+            cannot_link: vec![(0, 2)],
+        };
+        assert!(matches!(
+            cluster(3, &[], &[], &bad, ClusterOptions::default()),
+            Err(LinkError::ConflictingConstraints { .. })
+        ));
+    }
+
+    #[test]
+    fn review_queue_puts_consequential_uncertain_pairs_first() {
+        let pairs = [(0, 1), (2, 3), (3, 4), (5, 6)];
+        let probs = [0.99, 0.99, 0.5, 0.45];
+        let cl = cluster(
+            7,
+            &pairs,
+            &probs,
+            &Constraints::default(),
+            ClusterOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let q = review_queue(&cl, &pairs, &probs, 0.4, 10);
+        let got: Vec<(u32, u32, bool, u64)> =
+            q.iter().map(|i| (i.a, i.b, i.together, i.impact)).collect();
+        // (3, 4) would join 4 to the cluster of 2 and 3: two pairs change.
+        assert_eq!(got, vec![(3, 4, false, 2), (5, 6, false, 1)]);
+    }
+
+    fn graph() -> impl Strategy<Value = (usize, Vec<(u32, u32, f32)>, Constraints)> {
+        (3usize..25).prop_flat_map(|n| {
+            let edge = (0..n as u32, 0..n as u32, 0.0f32..1.0)
+                .prop_filter_map("loop", |(a, b, p)| {
+                    (a != b).then(|| (a.min(b), a.max(b), p))
+                });
+            let pair = (0..n as u32, 0..n as u32).prop_filter("loop", |(a, b)| a != b);
+            (
+                Just(n),
+                proptest::collection::vec(edge, 0..60),
+                proptest::collection::vec(pair.clone(), 0..4),
+                proptest::collection::vec(pair, 0..4),
+            )
+                .prop_map(|(n, mut edges, must, cannot)| {
+                    edges.sort_by_key(|x| (x.0, x.1));
+                    edges.dedup_by(|x, y| (x.0, x.1) == (y.0, y.1));
+                    (
+                        n,
+                        edges,
+                        Constraints {
+                            must_link: must,
+                            cannot_link: cannot,
+                        },
+                    )
+                })
+        })
+    }
+
+    fn try_run(n: usize, edges: &[(u32, u32, f32)], c: &Constraints) -> Option<Vec<u32>> {
+        let pairs: Vec<(u32, u32)> = edges.iter().map(|&(a, b, _)| (a, b)).collect();
+        let probs: Vec<f32> = edges.iter().map(|&(_, _, p)| p).collect();
+        cluster(n, &pairs, &probs, c, ClusterOptions::default())
+            .ok()
+            .map(|c| c.cluster_of)
+    }
+
+    proptest! {
+        #[test]
+        fn deterministic_whatever_the_pair_order((n, edges, c) in graph()) {
+            let first = try_run(n, &edges, &c);
+            let mut reversed = edges.clone();
+            reversed.reverse();
+            prop_assert_eq!(first, try_run(n, &reversed, &c));
+        }
+
+        #[test]
+        fn constraints_always_hold((n, edges, c) in graph()) {
+            if let Some(out) = try_run(n, &edges, &c) {
+                for &(a, b) in &c.must_link {
+                    prop_assert_eq!(out[a as usize], out[b as usize]);
+                }
+                for &(a, b) in &c.cannot_link {
+                    prop_assert_ne!(out[a as usize], out[b as usize]);
+                }
+                // Each cluster is named by its smallest member.
+                for (r, &k) in out.iter().enumerate() {
+                    prop_assert!(k as usize <= r);
+                    prop_assert_eq!(out[k as usize], k);
+                }
+            }
+        }
+
+        #[test]
+        fn adding_a_record_never_splits_a_confirmed_cluster(
+            (n, edges, c) in graph(),
+            new_edges in proptest::collection::vec((0u32..25, 0.0f32..1.0), 0..5),
+        ) {
+            let Some(before) = try_run(n, &edges, &c) else { return Ok(()) };
+            let mut more = edges.clone();
+            for (x, p) in new_edges {
+                more.push((x % n as u32, n as u32, p));
+            }
+            let after = try_run(n + 1, &more, &c).ok_or_else(|| TestCaseError::fail("new record made constraints conflict"))?;
+            // Records joined by human confirmation stay together.
+            for &(a, b) in &c.must_link {
+                prop_assert_eq!(before[a as usize], before[b as usize]);
+                prop_assert_eq!(after[a as usize], after[b as usize]);
+            }
+        }
+    }
+}

@@ -1,0 +1,729 @@
+//! Comparison functions: string similarity, dates with precision, ages against
+//! birth years, places in the gazetteer's hierarchy, and the comparison levels
+//! each field kind yields for a pair of values.
+//!
+//! A level is a small integer: `0` means one side is missing (the pair says
+//! nothing about this field); `1` is the strongest agreement; the last level is
+//! disagreement. Levels are what the model learns m and u probabilities for.
+
+use crate::data::{Dataset, DateValue, FieldKind, MISSING, Value};
+use gavah_core::DatePrecision;
+
+/// The level when either value is missing.
+pub const NULL: u8 = 0;
+
+/// Jaro–Winkler similarity in [0, 1]. ASCII strings up to 64 bytes (almost
+/// every name and date) take an allocation-free path; this is the innermost
+/// loop of linkage.
+pub fn jaro_winkler(a: &str, b: &str) -> f64 {
+    if a.is_ascii() && b.is_ascii() && a.len() <= 64 && b.len() <= 64 {
+        return jaro_winkler_ascii(a.as_bytes(), b.as_bytes());
+    }
+    strsim::jaro_winkler(a, b)
+}
+
+fn jaro_winkler_ascii(a: &[u8], b: &[u8]) -> f64 {
+    if a.is_empty() && b.is_empty() {
+        return 1.0;
+    }
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let window = (a.len().max(b.len()) / 2).saturating_sub(1);
+    let (mut a_used, mut b_used) = (0u64, 0u64);
+    let mut matches = 0usize;
+    for (i, &c) in a.iter().enumerate() {
+        let lo = i.saturating_sub(window);
+        let hi = (i + window + 1).min(b.len());
+        for (j, &d) in b.iter().enumerate().take(hi).skip(lo) {
+            if b_used & (1 << j) == 0 && d == c {
+                a_used |= 1 << i;
+                b_used |= 1 << j;
+                matches += 1;
+                break;
+            }
+        }
+    }
+    if matches == 0 {
+        return 0.0;
+    }
+    let mut transpositions = 0usize;
+    let mut j = 0usize;
+    for (i, &c) in a.iter().enumerate() {
+        if a_used & (1 << i) != 0 {
+            while b_used & (1 << j) == 0 {
+                j += 1;
+            }
+            if c != b[j] {
+                transpositions += 1;
+            }
+            j += 1;
+        }
+    }
+    let m = matches as f64;
+    let jaro =
+        (m / a.len() as f64 + m / b.len() as f64 + (m - (transpositions / 2) as f64) / m) / 3.0;
+    let prefix = a.iter().zip(b).take(4).take_while(|(x, y)| x == y).count() as f64;
+    jaro + prefix * 0.1 * (1.0 - jaro)
+}
+
+/// Levenshtein edit distance (insertions, deletions, substitutions).
+pub fn levenshtein(a: &str, b: &str) -> usize {
+    strsim::levenshtein(a, b)
+}
+
+/// Damerau–Levenshtein distance with adjacent transpositions (optimal string
+/// alignment), the usual measure of typing errors. Allocation-free for ASCII
+/// strings up to 32 bytes.
+pub fn damerau(a: &str, b: &str) -> usize {
+    if a.is_ascii() && b.is_ascii() && a.len() <= 32 && b.len() <= 32 {
+        return osa_ascii(a.as_bytes(), b.as_bytes());
+    }
+    strsim::osa_distance(a, b)
+}
+
+fn osa_ascii(a: &[u8], b: &[u8]) -> usize {
+    let (n, m) = (a.len(), b.len());
+    let mut prev2 = [0usize; 33];
+    let mut prev: [usize; 33] = std::array::from_fn(|j| j);
+    let mut cur = [0usize; 33];
+    for i in 1..=n {
+        cur[0] = i;
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(prev2[j - 2] + 1);
+            }
+            cur[j] = d;
+        }
+        prev2 = prev;
+        prev = cur;
+    }
+    prev[m]
+}
+
+/// How two dates agree, respecting the precision each was recorded with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateAgreement {
+    /// Same day, both known to the day.
+    Exact,
+    /// One typing error in the written digits, or day and month swapped.
+    Typo,
+    /// Within the tolerance in days.
+    Within,
+    /// Same year, or the less precise date's period contains the other.
+    SameYear,
+    /// Within ten years.
+    Decade,
+    Different,
+    Unknown,
+}
+
+/// Compares two dates. `tolerance_days` is the window of [`DateAgreement::Within`].
+pub fn compare_dates(a: &DateValue, b: &DateValue, tolerance_days: i32) -> DateAgreement {
+    let (Some(da), Some(db)) = (a.days, b.days) else {
+        if !a.digits.is_empty() && a.digits == b.digits {
+            return DateAgreement::Exact;
+        }
+        if a.digits.len() == 8 && b.digits.len() == 8 && damerau(&a.digits, &b.digits) <= 1 {
+            return DateAgreement::Typo;
+        }
+        return DateAgreement::Unknown;
+    };
+    let precise = a.precision == DatePrecision::Day && b.precision == DatePrecision::Day;
+    if precise {
+        if da == db {
+            return DateAgreement::Exact;
+        }
+        if a.digits.len() == 8 && b.digits.len() == 8 {
+            let swapped = a.digits[..4] == b.digits[..4]
+                && a.digits[4..6] == b.digits[6..8]
+                && a.digits[6..8] == b.digits[4..6];
+            if swapped || damerau(&a.digits, &b.digits) <= 1 {
+                return DateAgreement::Typo;
+            }
+        }
+        if (da - db).abs() <= tolerance_days {
+            return DateAgreement::Within;
+        }
+    } else if a.year == b.year && a.year != 0 {
+        // A month or year precision date is the first day of its period: the
+        // only agreement it can show is of the period.
+        return DateAgreement::SameYear;
+    }
+    if a.year == b.year {
+        return DateAgreement::SameYear;
+    }
+    if (a.year - b.year).abs() <= 10 {
+        return DateAgreement::Decade;
+    }
+    DateAgreement::Different
+}
+
+/// Whether an age at an event agrees with a birth year, within `tolerance`
+/// years. Someone born in 2003 is 22 or 23 in January 2026: their birthday may
+/// not have come yet, so one year of slack is always allowed on top of the
+/// tolerance for estimates.
+pub fn age_matches_birth_year(age: i32, birth_year: i32, event_year: i32, tolerance: i32) -> bool {
+    let implied = event_year - birth_year;
+    (implied - age).abs() <= tolerance || (implied - 1 - age).abs() <= tolerance
+}
+
+/// How two places agree in the gazetteer's hierarchy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlaceAgreement {
+    /// Same written name or same gazetteer city.
+    SameCity,
+    /// Different cities (or names) in one province.
+    SameProvince,
+    /// Names that differ by a typing error or two.
+    Similar,
+    Different,
+    Unknown,
+}
+
+/// Compares two places by key, then gazetteer city, then province.
+pub fn compare_places(a: &Value, b: &Value) -> PlaceAgreement {
+    let (Value::Place(a), Value::Place(b)) = (a, b) else {
+        return PlaceAgreement::Unknown;
+    };
+    if a.key.is_empty() || b.key.is_empty() {
+        return PlaceAgreement::Unknown;
+    }
+    if a.key == b.key || (a.city.is_some() && a.city == b.city) {
+        return PlaceAgreement::SameCity;
+    }
+    if a.province.is_some() && a.province == b.province {
+        return PlaceAgreement::SameProvince;
+    }
+    if jaro_winkler(&a.key, &b.key) >= 0.9 {
+        return PlaceAgreement::Similar;
+    }
+    PlaceAgreement::Different
+}
+
+/// Comparison levels of a name field, strongest first after [`NULL`].
+pub mod name_level {
+    /// Same display form.
+    pub const EXACT: u8 = 1;
+    /// Same transliteration key (variant spellings, other script).
+    pub const KEY: u8 = 2;
+    /// Same phonetic key.
+    pub const PHONETIC: u8 = 3;
+    /// Jaro–Winkler of the keys ≥ 0.92.
+    pub const JW_HIGH: u8 = 4;
+    /// Jaro–Winkler ≥ 0.80, or every token of the shorter name in the longer.
+    pub const JW_MID: u8 = 5;
+    /// The value equals the other record's value of the paired field (given name
+    /// and surname swapped).
+    pub const SWAPPED: u8 = 6;
+    pub const ELSE: u8 = 7;
+    pub const COUNT: u8 = 8;
+    pub const LABELS: [&str; 8] = [
+        "missing",
+        "exact",
+        "same key",
+        "same sound",
+        "jw>=0.92",
+        "jw>=0.80",
+        "swapped",
+        "different",
+    ];
+}
+
+/// Compares two name values.
+pub fn name_level(a: &Value, b: &Value) -> u8 {
+    use name_level::*;
+    let (Value::Name(a), Value::Name(b)) = (a, b) else {
+        return NULL;
+    };
+    if a.key.is_empty() || b.key.is_empty() {
+        return NULL;
+    }
+    if a.original == b.original {
+        return EXACT;
+    }
+    if a.key == b.key {
+        return KEY;
+    }
+    if a.phonetic == b.phonetic && a.phonetic.len() >= 2 {
+        return PHONETIC;
+    }
+    let jw = jaro_winkler(&a.key, &b.key);
+    if jw >= 0.92 {
+        return JW_HIGH;
+    }
+    if jw >= 0.80 || tokens_contained(&a.tokens, &b.tokens) {
+        return JW_MID;
+    }
+    ELSE
+}
+
+/// True when every token of the shorter list is in the longer one (a middle
+/// name or a second surname written in one list and not the other).
+fn tokens_contained(a: &[String], b: &[String]) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    !short.is_empty() && short.len() < long.len() && short.iter().all(|t| long.contains(t))
+}
+
+/// Comparison levels of a date field.
+pub mod date_level {
+    pub const EXACT: u8 = 1;
+    pub const TYPO: u8 = 2;
+    pub const WITHIN: u8 = 3;
+    pub const SAME_YEAR: u8 = 4;
+    pub const DECADE: u8 = 5;
+    pub const ELSE: u8 = 6;
+    pub const COUNT: u8 = 7;
+    pub const LABELS: [&str; 7] = [
+        "missing",
+        "exact",
+        "typo or day/month swap",
+        "within 31 days",
+        "same year",
+        "within 10 years",
+        "different",
+    ];
+}
+
+/// Compares two date values with a 31-day tolerance.
+pub fn date_level(a: &Value, b: &Value) -> u8 {
+    use date_level::*;
+    let (Value::Date(a), Value::Date(b)) = (a, b) else {
+        return NULL;
+    };
+    match compare_dates(a, b, 31) {
+        DateAgreement::Exact => EXACT,
+        DateAgreement::Typo => TYPO,
+        DateAgreement::Within => WITHIN,
+        DateAgreement::SameYear => SAME_YEAR,
+        DateAgreement::Decade => DECADE,
+        DateAgreement::Different => ELSE,
+        DateAgreement::Unknown => NULL,
+    }
+}
+
+/// Comparison levels of an age field.
+pub mod age_level {
+    pub const EXACT: u8 = 1;
+    pub const ONE: u8 = 2;
+    pub const FEW: u8 = 3;
+    pub const ELSE: u8 = 4;
+    pub const COUNT: u8 = 5;
+    pub const LABELS: [&str; 5] = ["missing", "same", "within 1", "within 3", "different"];
+}
+
+/// Compares two ages.
+pub fn age_level(a: &Value, b: &Value) -> u8 {
+    use age_level::*;
+    let (Value::Age(a), Value::Age(b)) = (a, b) else {
+        return NULL;
+    };
+    match (a - b).abs() {
+        0 => EXACT,
+        1 => ONE,
+        2 | 3 => FEW,
+        _ => ELSE,
+    }
+}
+
+/// Comparison levels of a place field.
+pub mod place_level {
+    pub const SAME_CITY: u8 = 1;
+    pub const SAME_PROVINCE: u8 = 2;
+    pub const SIMILAR: u8 = 3;
+    pub const ELSE: u8 = 4;
+    pub const COUNT: u8 = 5;
+    pub const LABELS: [&str; 5] = [
+        "missing",
+        "same place",
+        "same province",
+        "similar name",
+        "different",
+    ];
+}
+
+/// Compares two places.
+pub fn place_level(a: &Value, b: &Value) -> u8 {
+    use place_level::*;
+    match compare_places(a, b) {
+        PlaceAgreement::SameCity => SAME_CITY,
+        PlaceAgreement::SameProvince => SAME_PROVINCE,
+        PlaceAgreement::Similar => SIMILAR,
+        PlaceAgreement::Different => ELSE,
+        PlaceAgreement::Unknown => NULL,
+    }
+}
+
+/// Comparison levels of a number field (identifiers, postcodes, house numbers).
+pub mod number_level {
+    pub const EXACT: u8 = 1;
+    pub const ONE_EDIT: u8 = 2;
+    pub const TWO_EDITS: u8 = 3;
+    pub const ELSE: u8 = 4;
+    pub const COUNT: u8 = 5;
+    pub const LABELS: [&str; 5] = ["missing", "exact", "1 edit", "2 edits", "different"];
+}
+
+/// Compares two numbers written as digit strings.
+pub fn number_level(a: &Value, b: &Value) -> u8 {
+    use number_level::*;
+    let (Value::Text(a), Value::Text(b)) = (a, b) else {
+        return NULL;
+    };
+    if a == b {
+        return EXACT;
+    }
+    match damerau(a, b) {
+        1 => ONE_EDIT,
+        2 => TWO_EDITS,
+        _ => ELSE,
+    }
+}
+
+/// Comparison levels of free text (addresses, occupations).
+pub mod text_level {
+    pub const EXACT: u8 = 1;
+    pub const JW_HIGH: u8 = 2;
+    pub const JW_LOW: u8 = 3;
+    pub const ELSE: u8 = 4;
+    pub const COUNT: u8 = 5;
+    pub const LABELS: [&str; 5] = ["missing", "exact", "jw>=0.90", "jw>=0.70", "different"];
+}
+
+/// Compares two free-text values.
+pub fn text_level(a: &Value, b: &Value) -> u8 {
+    use text_level::*;
+    let (Value::Text(a), Value::Text(b)) = (a, b) else {
+        return NULL;
+    };
+    if a == b {
+        return EXACT;
+    }
+    let jw = jaro_winkler(a, b);
+    if jw >= 0.9 {
+        JW_HIGH
+    } else if jw >= 0.7 {
+        JW_LOW
+    } else {
+        ELSE
+    }
+}
+
+/// The number of levels (including [`NULL`]) of a field kind.
+pub fn level_count(kind: FieldKind) -> u8 {
+    match kind {
+        FieldKind::GivenName | FieldKind::Surname | FieldKind::FullName => name_level::COUNT,
+        FieldKind::Date => date_level::COUNT,
+        FieldKind::Age => age_level::COUNT,
+        FieldKind::Place => place_level::COUNT,
+        FieldKind::Number => number_level::COUNT,
+        FieldKind::Text | FieldKind::Ignore => text_level::COUNT,
+    }
+}
+
+/// The label of a level, for explanations.
+pub fn level_label(kind: FieldKind, level: u8) -> &'static str {
+    let labels: &[&str] = match kind {
+        FieldKind::GivenName | FieldKind::Surname | FieldKind::FullName => &name_level::LABELS,
+        FieldKind::Date => &date_level::LABELS,
+        FieldKind::Age => &age_level::LABELS,
+        FieldKind::Place => &place_level::LABELS,
+        FieldKind::Number => &number_level::LABELS,
+        FieldKind::Text | FieldKind::Ignore => &text_level::LABELS,
+    };
+    labels.get(usize::from(level)).copied().unwrap_or("?")
+}
+
+/// The level the exact-agreement term-frequency adjustment applies to, if any.
+pub fn exact_level(kind: FieldKind) -> Option<u8> {
+    match kind {
+        FieldKind::GivenName | FieldKind::Surname | FieldKind::FullName => Some(name_level::EXACT),
+        FieldKind::Place => Some(place_level::SAME_CITY),
+        FieldKind::Number => Some(number_level::EXACT),
+        FieldKind::Text => Some(text_level::EXACT),
+        FieldKind::Date | FieldKind::Age | FieldKind::Ignore => None,
+    }
+}
+
+/// Compares two prepared values of a kind.
+pub fn level(kind: FieldKind, a: &Value, b: &Value) -> u8 {
+    match kind {
+        FieldKind::GivenName | FieldKind::Surname | FieldKind::FullName => name_level(a, b),
+        FieldKind::Date => date_level(a, b),
+        FieldKind::Age => age_level(a, b),
+        FieldKind::Place => place_level(a, b),
+        FieldKind::Number => number_level(a, b),
+        FieldKind::Text => text_level(a, b),
+        FieldKind::Ignore => NULL,
+    }
+}
+
+/// One compared field of a data set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldSpec {
+    /// Column index in the data set.
+    pub column: usize,
+    pub kind: FieldKind,
+    /// For a given name, the surname column (and the reverse): a value equal
+    /// to the other record's paired field is the [`name_level::SWAPPED`] level.
+    pub swap_with: Option<usize>,
+}
+
+/// Computes the comparison vector of a pair of records.
+#[derive(Debug, Clone)]
+pub struct Comparator<'a> {
+    pub data: &'a Dataset,
+    pub fields: Vec<FieldSpec>,
+}
+
+impl<'a> Comparator<'a> {
+    /// Compares every non-ignored column of the data set; given name and
+    /// surname are paired for swap detection.
+    pub fn new(data: &'a Dataset) -> Comparator<'a> {
+        let given = data.column_of(FieldKind::GivenName);
+        let surname = data.column_of(FieldKind::Surname);
+        let fields = data
+            .compared()
+            .map(|(i, c)| FieldSpec {
+                column: i,
+                kind: c.kind,
+                swap_with: match (c.kind, given, surname) {
+                    (FieldKind::GivenName, Some(g), Some(s)) if g == i => Some(s),
+                    (FieldKind::Surname, Some(g), Some(s)) if s == i => Some(g),
+                    _ => None,
+                },
+            })
+            .collect();
+        Comparator { data, fields }
+    }
+
+    /// Fills `out` (one level per field) for records `a` and `b`.
+    pub fn levels(&self, a: usize, b: usize, out: &mut [u8]) {
+        for (slot, f) in out.iter_mut().zip(&self.fields) {
+            let col = &self.data.columns[f.column];
+            let (ia, ib) = (col.ids[a], col.ids[b]);
+            *slot = if ia == MISSING || ib == MISSING {
+                NULL
+            } else if ia == ib {
+                // Same raw text: the strongest level without comparing.
+                1
+            } else {
+                level(f.kind, &col.values[ia as usize], &col.values[ib as usize])
+            };
+            if let Some(other) = f.swap_with
+                && *slot >= name_level::JW_MID
+            {
+                let oc = &self.data.columns[other];
+                let swapped = |x: usize, y: usize| match (col.value(x), oc.value(y)) {
+                    (Some(Value::Name(p)), Some(Value::Name(q))) => p.key == q.key,
+                    _ => false,
+                };
+                if swapped(a, b) || swapped(b, a) {
+                    *slot = name_level::SWAPPED;
+                }
+            }
+        }
+    }
+
+    /// The comparison vector packed four bits per field (at most 16 fields).
+    pub fn pattern(&self, a: usize, b: usize) -> u64 {
+        let mut buf = [0u8; 16];
+        let n = self.fields.len().min(16);
+        self.levels(a, b, &mut buf[..n]);
+        pack(&buf[..n])
+    }
+}
+
+/// Packs levels four bits each.
+pub fn pack(levels: &[u8]) -> u64 {
+    levels
+        .iter()
+        .enumerate()
+        .fold(0u64, |acc, (i, &l)| acc | (u64::from(l & 15) << (4 * i)))
+}
+
+/// The level of field `i` in a packed pattern.
+pub fn unpack(pattern: u64, i: usize) -> u8 {
+    ((pattern >> (4 * i)) & 15) as u8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::prepare;
+
+    fn v(kind: FieldKind, s: &str) -> Value {
+        prepare(kind, s)
+    }
+
+    #[test]
+    fn fast_paths_agree_with_strsim() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "ba",
+            "martha",
+            "marhta",
+            "dixon",
+            "dicksonx",
+            "jellyfish",
+            "smellyfish",
+            "19770501",
+            "19770105",
+            "hosseinzadeh",
+            "husseinzade",
+            "were street",
+            "were stret",
+        ];
+        for x in words {
+            for y in words {
+                let fast = jaro_winkler_ascii(x.as_bytes(), y.as_bytes());
+                let slow = strsim::jaro_winkler(x, y);
+                assert!((fast - slow).abs() < 1e-12, "{x} {y}: {fast} vs {slow}");
+                assert_eq!(
+                    osa_ascii(x.as_bytes(), y.as_bytes()),
+                    strsim::osa_distance(x, y),
+                    "{x} {y}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn string_similarity() {
+        assert!((jaro_winkler("martha", "marhta") - 0.961).abs() < 0.001);
+        assert_eq!(levenshtein("kitten", "sitting"), 3);
+        assert_eq!(damerau("ab", "ba"), 1);
+        assert_eq!(levenshtein("ab", "ba"), 2);
+        assert_eq!(jaro_winkler("", ""), 1.0);
+    }
+
+    #[test]
+    fn name_levels() {
+        use FieldKind::GivenName as G;
+        use name_level::*;
+        let l = |a, b| name_level(&v(G, a), &v(G, b));
+        assert_eq!(l("Mohammad", "Mohammad"), EXACT);
+        assert_eq!(l("محمد", "Mohammed"), KEY);
+        assert_eq!(l("بهزاد", "Behzad"), PHONETIC);
+        assert_eq!(l("jonathan", "jonathon"), PHONETIC);
+        assert_eq!(l("christine", "christina"), JW_HIGH);
+        assert_eq!(l("Ali", "Alireza"), JW_MID);
+        assert_eq!(l("Hossein", "Hassan"), ELSE);
+        assert_eq!(l("Ali Akbar", "Akbar"), JW_MID);
+        assert_eq!(l("Zahra", "Mohammad"), ELSE);
+        assert_eq!(l("", "Mohammad"), NULL);
+    }
+
+    #[test]
+    fn date_levels() {
+        use FieldKind::Date as D;
+        use date_level::*;
+        let l = |a, b| date_level(&v(D, a), &v(D, b));
+        assert_eq!(l("19770501", "1977-05-01"), EXACT);
+        assert_eq!(l("19770501", "19770105"), TYPO);
+        assert_eq!(l("19770501", "19770502"), TYPO);
+        assert_eq!(l("19770501", "19770525"), WITHIN);
+        assert_eq!(l("19770501", "19771225"), SAME_YEAR);
+        assert_eq!(l("1977", "19771225"), SAME_YEAR);
+        assert_eq!(l("1970", "19771225"), DECADE);
+        assert_eq!(l("1950", "19771225"), ELSE);
+        assert_eq!(l("", "19771225"), NULL);
+        // A corrupted, invalid date still agrees with itself and with one edit.
+        assert_eq!(l("19771345", "19771345"), EXACT);
+        assert_eq!(l("19771345", "19771346"), TYPO);
+        // Jalali 1404/10/18 is 2026-01-08.
+        assert_eq!(l("1404/10/18", "2026-01-08"), EXACT);
+        assert_eq!(l("۱۴۰۴-۱۰-۱۸", "2026-01-08"), EXACT);
+    }
+
+    #[test]
+    fn ages_and_birth_years() {
+        assert!(age_matches_birth_year(22, 2003, 2026, 0));
+        assert!(age_matches_birth_year(23, 2003, 2026, 0));
+        assert!(!age_matches_birth_year(25, 2003, 2026, 0));
+        assert!(age_matches_birth_year(25, 2003, 2026, 2));
+        use FieldKind::Age as A;
+        use age_level::*;
+        let l = |a, b| age_level(&v(A, a), &v(A, b));
+        assert_eq!(l("23", "23"), EXACT);
+        assert_eq!(l("۲۳", "24"), ONE);
+        assert_eq!(l("23", "26"), FEW);
+        assert_eq!(l("23", "40"), ELSE);
+        assert_eq!(l("23", "unknown"), NULL);
+    }
+
+    #[test]
+    fn place_levels() {
+        use FieldKind::Place as P;
+        use place_level::*;
+        let l = |a, b| place_level(&v(P, a), &v(P, b));
+        assert_eq!(l("Tehran", "تهران"), SAME_CITY);
+        assert_eq!(l("Karaj", "karaj"), SAME_CITY);
+        assert_eq!(l("Mashhad", "Neyshabur"), SAME_PROVINCE);
+        assert_eq!(l("Tehran", "Mashhad"), ELSE);
+        assert_eq!(l("penshurst", "penshurts"), SIMILAR);
+        assert_eq!(l("", "Tehran"), NULL);
+    }
+
+    #[test]
+    fn number_and_text_levels() {
+        use FieldKind::{Number as N, Text as T};
+        assert_eq!(
+            number_level(&v(N, "1030769"), &v(N, "1030769")),
+            number_level::EXACT
+        );
+        assert_eq!(
+            number_level(&v(N, "1030769"), &v(N, "1037069")),
+            number_level::ONE_EDIT
+        );
+        assert_eq!(
+            number_level(&v(N, "1030769"), &v(N, "1930760")),
+            number_level::TWO_EDITS
+        );
+        assert_eq!(
+            number_level(&v(N, "1030769"), &v(N, "5551234")),
+            number_level::ELSE
+        );
+        assert_eq!(
+            text_level(&v(T, "were street"), &v(T, "were stret")),
+            text_level::JW_HIGH
+        );
+        assert_eq!(
+            text_level(&v(T, "Were  Street"), &v(T, "were street")),
+            text_level::EXACT
+        );
+    }
+
+    #[test]
+    fn comparison_vectors_detect_swapped_names() {
+        let schema = [
+            ("given".to_string(), FieldKind::GivenName),
+            ("surname".to_string(), FieldKind::Surname),
+            ("dob".to_string(), FieldKind::Date),
+            ("note".to_string(), FieldKind::Ignore),
+        ];
+        let mut d = Dataset::new(&schema);
+        d.push(0, &["mikhayla", "hannagan", "19770501", "x"]);
+        d.push(0, &["hannagan", "mikhayla", "19770501", "y"]);
+        d.push(0, &["Mikhayla", "", "", ""]);
+        let c = Comparator::new(&d);
+        assert_eq!(c.fields.len(), 3);
+        let mut out = [0u8; 3];
+        c.levels(0, 1, &mut out);
+        assert_eq!(
+            out,
+            [name_level::SWAPPED, name_level::SWAPPED, date_level::EXACT]
+        );
+        c.levels(0, 2, &mut out);
+        assert_eq!(out, [name_level::KEY, NULL, NULL]);
+        let p = c.pattern(0, 1);
+        assert_eq!(
+            (unpack(p, 0), unpack(p, 2)),
+            (name_level::SWAPPED, date_level::EXACT)
+        );
+    }
+}
