@@ -5,6 +5,8 @@
 //! [`lcmcr`] samples the Bayesian latent-class model of Manrique-Vallier
 //! (2016); [`sim`] makes synthetic populations to check both.
 
+pub mod diagnostics;
+pub mod lcmcr;
 mod linalg;
 pub mod loglinear;
 pub mod table;
