@@ -20,8 +20,6 @@ fn main() {
                 seed: 1,
                 b_alpha: b,
                 classes,
-                burnin: 2000,
-                draws: 2000,
                 ..Settings::default()
             },
         )

@@ -18,6 +18,9 @@ use serde::Serialize;
 use crate::diagnostics::{effective_sample_size, quantile, split_rhat};
 use crate::table::CaptureTable;
 
+/// Sweeps run from the starting point before burn-in, with α held fixed.
+const WARM_UP: usize = 500;
+
 /// Sampler settings; the defaults are those of the LCMCR references in `data/mse`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Settings {
@@ -119,26 +122,55 @@ struct Chain {
 }
 
 impl Chain {
+    /// A chain started where LCMCR starts: every class with the lists'
+    /// marginal capture rates, most weight on a few classes, α small, then
+    /// [`WARM_UP`] sweeps with α held fixed and the classes sorted by weight.
+    /// Starting from many equally weighted classes instead reaches the same
+    /// posterior only after far longer runs: the sampler moves slowly between
+    /// "few classes" and "many classes" states.
     fn new(table: &CaptureTable, s: &Settings, stream: u64) -> Chain {
         let mut rng = ChaCha8Rng::seed_from_u64(s.seed);
         rng.set_stream(stream);
         let k = table.k();
         let (patterns, counts): (Vec<usize>, Vec<u64>) = table.observed_patterns().unzip();
+        let n = table.observed();
         let classes = s.classes;
-        let lambda = (0..classes * k)
-            .map(|_| rng.random_range(0.05..0.95))
+        let mut lambda = vec![0.0; classes * k];
+        for j in 0..k {
+            let caught: u64 = patterns
+                .iter()
+                .zip(&counts)
+                .filter(|(p, _)| *p & (1 << j) != 0)
+                .map(|(_, c)| c)
+                .sum();
+            let rate = (caught as f64 / n as f64).clamp(0.01, 0.99);
+            for c in 0..classes {
+                lambda[c * k + j] = rate;
+            }
+        }
+        let big = classes.min(4);
+        let pi = (0..classes)
+            .map(|c| {
+                if classes == big {
+                    1.0 / classes as f64
+                } else if c < big {
+                    0.9 / big as f64
+                } else {
+                    0.1 / (classes - big) as f64
+                }
+            })
             .collect();
         let mut c = Chain {
             k,
             classes,
             patterns,
             counts,
-            n: table.observed(),
+            n,
             lambda,
-            pi: vec![1.0 / classes as f64; classes],
+            pi,
             v: vec![0.0; classes],
-            alpha: 1.0,
-            n0: table.observed(),
+            alpha: 0.3 / classes as f64,
+            n0: 0,
             size: vec![0; classes],
             caught: vec![0; classes * k],
             w: vec![0.0; classes],
@@ -146,8 +178,25 @@ impl Chain {
             a_alpha: s.a_alpha,
             b_alpha: s.b_alpha,
         };
-        c.n0 = c.n;
+        for _ in 0..WARM_UP {
+            c.sweep(false);
+        }
+        c.sort_classes();
         c
+    }
+
+    /// Relabels classes by decreasing weight (the likelihood does not change).
+    fn sort_classes(&mut self) {
+        let mut order: Vec<usize> = (0..self.classes).collect();
+        order.sort_by(|&a, &b| self.pi[b].total_cmp(&self.pi[a]));
+        let k = self.k;
+        let lambda: Vec<f64> = order
+            .iter()
+            .flat_map(|&c| self.lambda[c * k..(c + 1) * k].to_vec())
+            .collect();
+        let pi: Vec<f64> = order.iter().map(|&c| self.pi[c]).collect();
+        self.lambda = lambda;
+        self.pi = pi;
     }
 
     /// Probability that class `c` produces `pattern`.
@@ -190,7 +239,8 @@ impl Chain {
         }
     }
 
-    fn sweep(&mut self) {
+    /// One Gibbs sweep; `update_alpha` is false during the warm-up.
+    fn sweep(&mut self, update_alpha: bool) {
         self.size.iter_mut().for_each(|v| *v = 0);
         self.caught.iter_mut().for_each(|v| *v = 0);
         for i in 0..self.patterns.len() {
@@ -206,34 +256,36 @@ impl Chain {
                 self.lambda[c * self.k + j] = beta(&mut self.rng, 1.0 + s, 1.0 + f);
             }
         }
-        // Stick-breaking weights.
+        // Stick-breaking weights, in logs: with α small, 1 − V_k is often far
+        // below the spacing of doubles near 1 (E ln(1 − V) = −40 for
+        // Beta(836, 0.03)), so V sampled directly rounds to 1 and ln(1 − V),
+        // which drives α's update, would be badly biased. V = G₁/(G₁ + G₂)
+        // from log-gamma variates keeps both logs exact.
         let mut rest: u64 = self.size.iter().sum();
-        let mut stick = 1.0;
+        let mut ln_stick = 0.0f64;
         let mut log_rest = 0.0;
         for c in 0..self.classes {
             rest -= self.size[c];
-            let v = if c + 1 == self.classes {
-                1.0
-            } else {
-                // Keep V below 1 so log(1 − V) stays finite for α's update.
-                beta(
-                    &mut self.rng,
-                    1.0 + self.size[c] as f64,
-                    self.alpha + rest as f64,
-                )
-                .min(1.0 - 1e-12)
-            };
-            self.v[c] = v;
-            self.pi[c] = stick * v;
-            if c + 1 < self.classes {
-                log_rest += (1.0 - v).ln();
-                stick *= 1.0 - v;
+            if c + 1 == self.classes {
+                self.v[c] = 1.0;
+                self.pi[c] = ln_stick.exp();
+                break;
             }
+            let g1 = ln_gamma_variate(&mut self.rng, 1.0 + self.size[c] as f64);
+            let g2 = ln_gamma_variate(&mut self.rng, self.alpha + rest as f64);
+            let total = log_sum_exp(g1, g2);
+            let (ln_v, ln_1mv) = (g1 - total, g2 - total);
+            self.v[c] = ln_v.exp();
+            self.pi[c] = (ln_stick + ln_v).exp();
+            ln_stick += ln_1mv;
+            log_rest += ln_1mv;
         }
         // Concentration.
-        let shape = self.a_alpha + self.classes as f64 - 1.0;
-        let rate = self.b_alpha - log_rest;
-        self.alpha = gamma(&mut self.rng, shape, 1.0 / rate).max(1e-10);
+        if update_alpha {
+            let shape = self.a_alpha + self.classes as f64 - 1.0;
+            let rate = self.b_alpha - log_rest;
+            self.alpha = gamma(&mut self.rng, shape, 1.0 / rate).max(1e-10);
+        }
         // People on no list: n₀ | θ ~ NegBin(n, 1 − p₀) under p(N) ∝ 1/N.
         let p0: f64 = (0..self.classes)
             .map(|c| self.pi[c] * self.pattern_prob(c, 0))
@@ -248,6 +300,22 @@ fn beta(rng: &mut ChaCha8Rng, a: f64, b: f64) -> f64 {
     // Beta::new fails only for non-positive or non-finite shapes, which the
     // updates above never produce; 0.5 keeps the chain alive if they did.
     Beta::new(a, b).map_or(0.5, |d| d.sample(rng))
+}
+
+/// ln of a Gamma(shape, 1) variate, accurate even when the variate itself
+/// underflows: below shape 1, Gamma(a) = Gamma(a + 1) · U^(1/a).
+fn ln_gamma_variate(rng: &mut ChaCha8Rng, shape: f64) -> f64 {
+    if shape >= 1.0 {
+        gamma(rng, shape, 1.0).max(f64::MIN_POSITIVE).ln()
+    } else {
+        let u: f64 = 1.0 - rng.random::<f64>(); // in (0, 1]
+        gamma(rng, shape + 1.0, 1.0).max(f64::MIN_POSITIVE).ln() + u.ln() / shape
+    }
+}
+
+fn log_sum_exp(a: f64, b: f64) -> f64 {
+    let m = a.max(b);
+    m + ((a - m).exp() + (b - m).exp()).ln()
 }
 
 fn gamma(rng: &mut ChaCha8Rng, shape: f64, scale: f64) -> f64 {
@@ -316,12 +384,12 @@ pub fn estimate(table: &CaptureTable, settings: &Settings) -> Result<Posterior, 
         .map(|c| {
             let mut chain = Chain::new(table, settings, c as u64);
             for _ in 0..settings.burnin {
-                chain.sweep();
+                chain.sweep(true);
             }
             let mut out = Vec::with_capacity(settings.draws);
             for _ in 0..settings.draws {
                 for _ in 0..settings.thinning {
-                    chain.sweep();
+                    chain.sweep(true);
                 }
                 out.push((n + chain.n0) as f64);
             }
@@ -377,7 +445,7 @@ fn summarise(observed: u64, draws: Vec<Vec<f64>>, settings: Settings) -> Posteri
 pub fn time_sweeps(table: &CaptureTable, settings: &Settings, sweeps: usize) -> u64 {
     let mut chain = Chain::new(table, settings, 0);
     for _ in 0..sweeps {
-        chain.sweep();
+        chain.sweep(true);
     }
     chain.n0
 }
@@ -427,5 +495,41 @@ mod tests {
             estimate(&t, &Settings::default()).unwrap_err(),
             LcmcrError::TooFewLists { k: 2 }
         );
+    }
+}
+
+#[cfg(test)]
+mod sampler_tests {
+    use super::*;
+
+    #[test]
+    fn binomial_moments() {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        for &(n, p) in &[
+            (5u64, 0.3),
+            (40, 0.1),
+            (1000, 0.005),
+            (9000, 0.0011),
+            (200, 0.7),
+            (500, 0.4),
+            (20, 0.97),
+        ] {
+            let draws = 200_000;
+            let xs: Vec<f64> = (0..draws)
+                .map(|_| binomial(&mut rng, n, p) as f64)
+                .collect();
+            let mean = xs.iter().sum::<f64>() / draws as f64;
+            let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / draws as f64;
+            let m = n as f64 * p;
+            let v = m * (1.0 - p);
+            assert!(
+                (mean - m).abs() < 5.0 * (v / draws as f64).sqrt(),
+                "n={n} p={p}: mean {mean} vs {m}"
+            );
+            assert!(
+                (var / v - 1.0).abs() < 0.02,
+                "n={n} p={p}: var {var} vs {v}"
+            );
+        }
     }
 }
