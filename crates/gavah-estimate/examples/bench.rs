@@ -13,7 +13,11 @@ use gavah_estimate::loglinear::{Criterion, Search};
 
 fn main() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/mse");
+    let only_gibbs = std::env::args().nth(1).as_deref() == Some("gibbs");
     for name in ["NewOrl_5", "Ned_5"] {
+        if only_gibbs {
+            break;
+        }
         let t = CaptureTable::read_csv(&dir.join(format!("{name}.csv"))).unwrap();
         let mut best = f64::INFINITY;
         for _ in 0..5 {

@@ -7,7 +7,12 @@ fn main() {
     let b: f64 = std::env::args().nth(1).map_or(0.25, |s| s.parse().unwrap());
     let classes: usize = std::env::args().nth(2).map_or(10, |s| s.parse().unwrap());
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/mse");
+    let only = std::env::args().nth(3);
+    let seed: u64 = std::env::args().nth(4).map_or(1, |s| s.parse().unwrap());
     for name in ["lesbian", "HIV", "NewOrl_5", "Ned_5"] {
+        if only.as_deref().is_some_and(|o| o != name) {
+            continue;
+        }
         let t = CaptureTable::read_csv(&dir.join(format!("{name}.csv"))).unwrap();
         let r: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(dir.join(format!("{name}.reference.json"))).unwrap(),
@@ -17,7 +22,7 @@ fn main() {
         let p = estimate(
             &t,
             &Settings {
-                seed: 1,
+                seed,
                 b_alpha: b,
                 classes,
                 ..Settings::default()

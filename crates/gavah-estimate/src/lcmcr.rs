@@ -18,6 +18,9 @@ use serde::Serialize;
 use crate::diagnostics::{effective_sample_size, quantile, split_rhat};
 use crate::table::CaptureTable;
 
+/// Below this many people left to allocate, draw them one by one.
+const SMALL_LEFT: u64 = 8;
+
 /// Sweeps run from the starting point before burn-in, with α held fixed.
 const WARM_UP: usize = 500;
 
@@ -40,6 +43,8 @@ pub struct Settings {
     pub chains: usize,
     /// Chain `c` uses ChaCha8 seeded with `seed` on stream `c`.
     pub seed: u64,
+    /// Threads to run chains on; results do not depend on it.
+    pub threads: usize,
 }
 
 impl Default for Settings {
@@ -53,6 +58,7 @@ impl Default for Settings {
             thinning: 10,
             chains: 4,
             seed: 1,
+            threads: std::thread::available_parallelism().map_or(1, usize::from),
         }
     }
 }
@@ -116,6 +122,8 @@ struct Chain {
     size: Vec<u64>,
     caught: Vec<u64>,
     w: Vec<f64>,
+    order: Vec<usize>,
+    rest: Vec<f64>,
     rng: ChaCha8Rng,
     a_alpha: f64,
     b_alpha: f64,
@@ -174,6 +182,8 @@ impl Chain {
             size: vec![0; classes],
             caught: vec![0; classes * k],
             w: vec![0.0; classes],
+            order: vec![0; classes],
+            rest: vec![0.0; classes],
             rng,
             a_alpha: s.a_alpha,
             b_alpha: s.b_alpha,
@@ -211,30 +221,64 @@ impl Chain {
 
     /// Splits `count` people with `pattern` among the classes.
     fn allocate(&mut self, pattern: usize, count: u64) {
-        let mut total = 0.0;
+        if count == 0 {
+            return;
+        }
         for c in 0..self.classes {
-            let w = self.pi[c] * self.pattern_prob(c, pattern);
-            self.w[c] = w;
-            total += w;
+            self.w[c] = self.pi[c] * self.pattern_prob(c, pattern);
+            self.order[c] = c;
+        }
+        // Heaviest classes first: they take most people, so the few left for
+        // the light classes are drawn one by one instead of by binomials.
+        // Any order gives the same multinomial distribution.
+        let w = &self.w;
+        self.order[..self.classes].sort_unstable_by(|&a, &b| w[b].total_cmp(&w[a]));
+        // Remaining weight from each position on, summed from the light end:
+        // subtracting heavy weights from the total instead would leave rounding
+        // noise of 1e-16 where the light classes' true weights may be 1e-20.
+        let mut acc = 0.0;
+        for i in (0..self.classes).rev() {
+            acc += self.w[self.order[i]];
+            self.rest[i] = acc;
         }
         let mut left = count;
-        for c in 0..self.classes {
+        for i in 0..self.classes {
             if left == 0 {
                 break;
             }
-            let m = if c + 1 == self.classes || total <= self.w[c] {
+            let c = self.order[i];
+            let rest = self.rest[i];
+            if left <= SMALL_LEFT && i + 1 < self.classes {
+                // Categorical draws among the remaining classes.
+                for _ in 0..left {
+                    let mut u = self.rng.random::<f64>() * rest;
+                    let mut pick = self.order[self.classes - 1];
+                    for &d in &self.order[i..self.classes] {
+                        if u < self.w[d] {
+                            pick = d;
+                            break;
+                        }
+                        u -= self.w[d];
+                    }
+                    self.add(pick, pattern, 1);
+                }
+                break;
+            }
+            let m = if i + 1 == self.classes || rest <= self.w[c] {
                 left
             } else {
-                let p = (self.w[c] / total).clamp(0.0, 1.0);
-                binomial(&mut self.rng, left, p)
+                binomial(&mut self.rng, left, (self.w[c] / rest).clamp(0.0, 1.0))
             };
-            total -= self.w[c];
             left -= m;
-            self.size[c] += m;
-            for j in 0..self.k {
-                if pattern & (1 << j) != 0 {
-                    self.caught[c * self.k + j] += m;
-                }
+            self.add(c, pattern, m);
+        }
+    }
+
+    fn add(&mut self, c: usize, pattern: usize, m: u64) {
+        self.size[c] += m;
+        for j in 0..self.k {
+            if pattern & (1 << j) != 0 {
+                self.caught[c * self.k + j] += m;
             }
         }
     }
@@ -380,22 +424,48 @@ pub fn estimate(table: &CaptureTable, settings: &Settings) -> Result<Posterior, 
         return Err(LcmcrError::Settings("a_alpha and b_alpha must be positive"));
     }
     let n = table.observed();
-    let draws: Vec<Vec<f64>> = (0..settings.chains)
-        .map(|c| {
-            let mut chain = Chain::new(table, settings, c as u64);
-            for _ in 0..settings.burnin {
+    let run = |c: usize| -> Vec<f64> {
+        let mut chain = Chain::new(table, settings, c as u64);
+        for _ in 0..settings.burnin {
+            chain.sweep(true);
+        }
+        let mut out = Vec::with_capacity(settings.draws);
+        for _ in 0..settings.draws {
+            for _ in 0..settings.thinning {
                 chain.sweep(true);
             }
-            let mut out = Vec::with_capacity(settings.draws);
-            for _ in 0..settings.draws {
-                for _ in 0..settings.thinning {
-                    chain.sweep(true);
+            out.push((n + chain.n0) as f64);
+        }
+        out
+    };
+    // Chains are independent and each owns its random stream, so running them
+    // on several threads gives the same draws as running them one by one.
+    let threads = settings.threads.clamp(1, settings.chains);
+    let mut draws: Vec<Vec<f64>> = vec![Vec::new(); settings.chains];
+    std::thread::scope(|scope| {
+        let run = &run;
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || {
+                    (t..settings.chains)
+                        .step_by(threads)
+                        .map(|c| (c, run(c)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            // A chain thread only panics on a bug; re-raise it here.
+            match h.join() {
+                Ok(done) => {
+                    for (c, d) in done {
+                        draws[c] = d;
+                    }
                 }
-                out.push((n + chain.n0) as f64);
+                Err(e) => std::panic::resume_unwind(e),
             }
-            out
-        })
-        .collect();
+        }
+    });
     Ok(summarise(n, draws, *settings))
 }
 
@@ -477,7 +547,7 @@ mod tests {
             ..Settings::default()
         };
         let a = estimate(&t, &s).unwrap();
-        let b = estimate(&t, &s).unwrap();
+        let b = estimate(&t, &Settings { threads: 1, ..s }).unwrap();
         assert_eq!(a.draws, b.draws);
         let c = estimate(&t, &Settings { seed: 2, ..s }).unwrap();
         assert_ne!(a.draws, c.draws);
