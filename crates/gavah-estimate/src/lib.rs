@@ -9,6 +9,7 @@ pub mod diagnostics;
 pub mod lcmcr;
 mod linalg;
 pub mod loglinear;
+pub mod sim;
 pub mod table;
 
 pub use table::{CaptureTable, Problem, ProblemKind, TableError, TableWarning};
