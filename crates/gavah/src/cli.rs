@@ -66,6 +66,8 @@ pub enum Command {
     Config(ConfigCommand),
     /// Measure import and figures speed on generated data (see docs/BENCHMARKS.md).
     Bench(crate::bench::BenchArgs),
+    /// Estimate how many people no list recorded, from a capture-history table.
+    Estimate(crate::estimate::EstimateArgs),
 }
 
 const IMPORT_HELP: &str = "\
@@ -428,6 +430,7 @@ pub fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
         Command::Export(a) => return crate::serve::export(&a, config, &mut out),
         Command::Config(ConfigCommand::Show) => write!(out, "{}", config.show())?,
         Command::Bench(a) => crate::bench::run(&a, config, &mut out)?,
+        Command::Estimate(a) => crate::estimate::run(&a, &mut out)?,
     }
     Ok(ExitCode::SUCCESS)
 }

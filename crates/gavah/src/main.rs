@@ -7,6 +7,7 @@
 mod bench;
 mod cli;
 mod config;
+mod estimate;
 mod output;
 mod progress;
 mod serve;
