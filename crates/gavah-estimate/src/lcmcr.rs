@@ -85,6 +85,28 @@ pub enum LcmcrWarning {
     SeedSensitive { lowest: f64, highest: f64 },
 }
 
+impl std::fmt::Display for LcmcrWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LcmcrWarning::NotConverged { rhat } => write!(
+                f,
+                "chains disagree (R-hat {rhat:.2} > 1.05): the posterior is not explored or has \
+                 several modes; do not report this interval, run longer or compare seeds"
+            ),
+            LcmcrWarning::FewEffectiveDraws { ess } => write!(
+                f,
+                "only {ess:.0} effective draws (< 400): the interval's ends carry Monte Carlo \
+                 error; run longer"
+            ),
+            LcmcrWarning::SeedSensitive { lowest, highest } => write!(
+                f,
+                "chain medians range from {lowest:.0} to {highest:.0}: the estimate depends on \
+                 the seed"
+            ),
+        }
+    }
+}
+
 /// Posterior summary of N.
 #[derive(Debug, Clone, Serialize)]
 pub struct Posterior {

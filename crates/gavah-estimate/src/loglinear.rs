@@ -231,6 +231,53 @@ pub enum FitWarning {
     LargeBias { bias: f64 },
 }
 
+impl std::fmt::Display for FitWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FitWarning::Boundary { terms } => write!(
+                f,
+                "no person supports {}; fitted at the boundary (those cells fixed at 0)",
+                terms.join(", ")
+            ),
+            FitWarning::FittedZero => write!(f, "some fitted cell counts are numerically 0"),
+            FitWarning::NotConverged => write!(f, "the fit did not converge"),
+            FitWarning::LargeBias { bias } => write!(
+                f,
+                "the estimate's asymptotic bias ({bias:.0}) exceeds 10 % of it: unstable"
+            ),
+        }
+    }
+}
+
+/// Models that fit about equally well but disagree on N.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ModelSensitivity {
+    pub criterion: Criterion,
+    /// Models within [`SENSITIVITY_DELTA`] of the best.
+    pub models: usize,
+    pub lowest: f64,
+    pub highest: f64,
+}
+
+/// Models within this much AIC or BIC of the best count as fitting about as well
+/// (Burnham and Anderson's "substantial support" goes to 2; 4 is more cautious).
+pub const SENSITIVITY_DELTA: f64 = 4.0;
+
+impl std::fmt::Display for ModelSensitivity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let c = match self.criterion {
+            Criterion::Aic => "AIC",
+            Criterion::Bic => "BIC",
+        };
+        write!(
+            f,
+            "{} models within {SENSITIVITY_DELTA} {c} of the best give N from {:.0} to {:.0}: \
+             the estimate depends on the model, not only on the data",
+            self.models, self.lowest, self.highest
+        )
+    }
+}
+
 /// A fitted model.
 #[derive(Debug, Clone, Serialize)]
 pub struct ModelFit {
@@ -773,6 +820,26 @@ impl Search {
     /// The best fit by `c`.
     pub fn best(&self, c: Criterion) -> Option<&ModelFit> {
         self.ranked(c).into_iter().next()
+    }
+
+    /// A warning when models close to the best by `c` disagree by more than
+    /// 25 % on N.
+    pub fn sensitivity(&self, c: Criterion) -> Option<ModelSensitivity> {
+        let ranked = self.ranked(c);
+        let best = ranked.first()?.criterion(c);
+        let close: Vec<f64> = ranked
+            .iter()
+            .take_while(|f| f.criterion(c) - best <= SENSITIVITY_DELTA)
+            .map(|f| f.estimate)
+            .collect();
+        let lowest = close.iter().copied().fold(f64::INFINITY, f64::min);
+        let highest = close.iter().copied().fold(0.0, f64::max);
+        (highest > 1.25 * lowest).then_some(ModelSensitivity {
+            criterion: c,
+            models: close.len(),
+            lowest,
+            highest,
+        })
     }
 
     /// Akaike- (or Schwarz-) weighted average over all fitted models.

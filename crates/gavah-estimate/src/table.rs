@@ -33,15 +33,35 @@ pub enum TableWarning {
     /// A list shares nobody with any other list: the data say nothing about
     /// how many people it misses.
     Isolated { list: String },
+    /// Two lists share fewer than [`SMALL_OVERLAP`] people: their interaction
+    /// rests on a handful of records.
+    SmallOverlap { a: String, b: String, shared: u64 },
+    /// Most observable cells hold fewer than 5 people: large-sample intervals
+    /// (profile likelihood, standard errors) are approximate.
+    SparseCells { small: usize, cells: usize },
 }
+
+/// Overlaps below this many people are warned about.
+pub const SMALL_OVERLAP: u64 = 5;
 
 impl fmt::Display for TableWarning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TableWarning::NoOverlap { a, b } => write!(
                 f,
-                "lists {a} and {b} have no person in common; models with an {a}:{b} interaction \
+                "lists {a} and {b} have no person in common; models with the interaction {a}:{b} \
                  are at the boundary and their estimates rest on an assumption, not on data"
+            ),
+            TableWarning::SmallOverlap { a, b, shared } => write!(
+                f,
+                "lists {a} and {b} share only {shared} {}; any estimate using the interaction \
+                 {a}:{b} rests on them",
+                if *shared == 1 { "person" } else { "people" }
+            ),
+            TableWarning::SparseCells { small, cells } => write!(
+                f,
+                "{small} of the {cells} observable cells hold fewer than 5 people; intervals \
+                 rely on large-sample approximations and may be too narrow"
             ),
             TableWarning::Isolated { list } => write!(
                 f,
@@ -424,10 +444,24 @@ impl CaptureTable {
                         b: lists[b].clone(),
                     });
                 } else {
+                    if shared < SMALL_OVERLAP {
+                        warnings.push(TableWarning::SmallOverlap {
+                            a: lists[a].clone(),
+                            b: lists[b].clone(),
+                            shared,
+                        });
+                    }
                     overlaps_any[a] = true;
                     overlaps_any[b] = true;
                 }
             }
+        }
+        let small = counts[1..].iter().filter(|&&c| c < 5).count();
+        if small * 2 > counts.len() - 1 {
+            warnings.push(TableWarning::SparseCells {
+                small,
+                cells: counts.len() - 1,
+            });
         }
         for (j, any) in overlaps_any.iter().enumerate() {
             if !any {
@@ -530,7 +564,10 @@ mod tests {
                 011 2
                 100 4
                 101 1
-                warning: lists B and C have no person in common; models with an B:C interaction are at the boundary and their estimates rest on an assumption, not on data
+                warning: lists A and B share only 2 people; any estimate using the interaction A:B rests on them
+                warning: lists A and C share only 1 person; any estimate using the interaction A:C rests on them
+                warning: lists B and C have no person in common; models with the interaction B:C are at the boundary and their estimates rest on an assumption, not on data
+                warning: 6 of the 7 observable cells hold fewer than 5 people; intervals rely on large-sample approximations and may be too narrow
             "#]],
         );
     }
@@ -544,6 +581,8 @@ mod tests {
                 01 3
                 10 1
                 11 2
+                warning: lists x and y share only 2 people; any estimate using the interaction x:y rests on them
+                warning: 3 of the 3 observable cells hold fewer than 5 people; intervals rely on large-sample approximations and may be too narrow
             "#]],
         );
     }
@@ -604,8 +643,10 @@ mod tests {
                 010 3
                 011 2
                 100 4
-                warning: lists A and C have no person in common; models with an A:C interaction are at the boundary and their estimates rest on an assumption, not on data
-                warning: lists B and C have no person in common; models with an B:C interaction are at the boundary and their estimates rest on an assumption, not on data
+                warning: lists A and B share only 2 people; any estimate using the interaction A:B rests on them
+                warning: lists A and C have no person in common; models with the interaction A:C are at the boundary and their estimates rest on an assumption, not on data
+                warning: lists B and C have no person in common; models with the interaction B:C are at the boundary and their estimates rest on an assumption, not on data
+                warning: 6 of the 7 observable cells hold fewer than 5 people; intervals rely on large-sample approximations and may be too narrow
                 warning: list C shares no person with any other list; nothing in the data says how many people it misses, so consider merging it with a related list or leaving it out
             "#]],
         );

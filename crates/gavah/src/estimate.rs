@@ -7,7 +7,8 @@ use anyhow::Context as _;
 use gavah_estimate::CaptureTable;
 use gavah_estimate::lcmcr::{self, Posterior, Settings};
 use gavah_estimate::loglinear::{
-    Averaged, Bound, Criterion, Model, ModelFit, ProfileInterval, Search, fit, profile_interval,
+    Averaged, Bound, Criterion, Model, ModelFit, ModelSensitivity, ProfileInterval, Search, fit,
+    profile_interval,
 };
 use serde::Serialize;
 
@@ -60,6 +61,8 @@ struct LogLinear {
     best_aic: Option<Chosen>,
     independence: Option<Chosen>,
     aic_average: Option<Averaged>,
+    /// Present when close models disagree: the estimate depends on the model.
+    model_sensitivity: Vec<ModelSensitivity>,
 }
 
 #[derive(Serialize)]
@@ -99,6 +102,10 @@ fn loglinear(table: &CaptureTable) -> anyhow::Result<LogLinear> {
         best_aic: chosen(table, search.best(Criterion::Aic)),
         independence: chosen(table, independence.as_ref()),
         aic_average: search.average(Criterion::Aic),
+        model_sensitivity: [Criterion::Aic, Criterion::Bic]
+            .into_iter()
+            .filter_map(|c| search.sensitivity(c))
+            .collect(),
     })
 }
 
@@ -182,7 +189,7 @@ fn print_table(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
                     c.fit.bic
                 )?;
                 for w in &c.fit.warnings {
-                    writeln!(out, "      warning: {}", serde_json::to_string(w)?)?;
+                    writeln!(out, "      warning: {w}")?;
                 }
             }
         }
@@ -192,6 +199,9 @@ fn print_table(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
                 "  AIC average   N = {:.0} (SE {:.0}, largest model weight {:.2})",
                 a.estimate, a.se, a.max_weight
             )?;
+        }
+        for s in &l.model_sensitivity {
+            writeln!(out, "  warning: {s}")?;
         }
     }
     if let Some(p) = &r.lcmcr {
@@ -206,7 +216,7 @@ fn print_table(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
             p.median, p.q025, p.q975, p.rhat, p.ess
         )?;
         for w in &p.warnings {
-            writeln!(out, "  warning: {}", serde_json::to_string(w)?)?;
+            writeln!(out, "  warning: {w}")?;
         }
     }
     writeln!(
