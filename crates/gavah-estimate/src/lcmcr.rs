@@ -12,7 +12,7 @@
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Beta, Binomial, Distribution, Gamma, Poisson};
+use rand_distr::{Beta, Distribution, Gamma, Poisson, StandardNormal};
 use serde::Serialize;
 
 use crate::diagnostics::{effective_sample_size, quantile, split_rhat};
@@ -362,10 +362,36 @@ impl Chain {
     }
 }
 
+/// Beta(a, b) for a, b ≥ 1 (all the capture-probability updates need) as
+/// G₁/(G₁ + G₂): two Marsaglia–Tsang gamma draws cost less than rand_distr's
+/// Cheng sampler, which sets up its constants on every call.
 fn beta(rng: &mut ChaCha8Rng, a: f64, b: f64) -> f64 {
-    // Beta::new fails only for non-positive or non-finite shapes, which the
-    // updates above never produce; 0.5 keeps the chain alive if they did.
-    Beta::new(a, b).map_or(0.5, |d| d.sample(rng))
+    if !(a >= 1.0 && b >= 1.0 && a.is_finite() && b.is_finite()) {
+        // Not reached by the sampler; kept general and safe.
+        return Beta::new(a, b).map_or(0.5, |d| d.sample(rng));
+    }
+    let x = gamma_at_least_one(rng, a);
+    let y = gamma_at_least_one(rng, b);
+    x / (x + y)
+}
+
+/// Gamma(shape, 1) for shape ≥ 1 (Marsaglia and Tsang 2000).
+fn gamma_at_least_one(rng: &mut ChaCha8Rng, shape: f64) -> f64 {
+    let d = shape - 1.0 / 3.0;
+    let c = 1.0 / (9.0 * d).sqrt();
+    loop {
+        let x: f64 = rng.sample(StandardNormal);
+        let t = 1.0 + c * x;
+        if t <= 0.0 {
+            continue;
+        }
+        let v = t * t * t;
+        let u: f64 = rng.random();
+        let x2 = x * x;
+        if u < 1.0 - 0.0331 * x2 * x2 || u.ln() < 0.5 * x2 + d * (1.0 - v + v.ln()) {
+            return d * v;
+        }
+    }
 }
 
 /// ln of a Gamma(shape, 1) variate, accurate even when the variate itself
@@ -429,7 +455,110 @@ fn binomial(rng: &mut ChaCha8Rng, n: u64, p: f64) -> u64 {
         }
         return x;
     }
-    Binomial::new(n, p).map_or(0, |d| d.sample(rng))
+    btrd(rng, n, p)
+}
+
+/// Binomial draw for n·p ≥ 12, p ≤ ½, by transformed rejection with decomposition
+/// (BTRD, Hörmann 1993): about 1.2 uniforms per draw, no per-call tables.
+fn btrd(rng: &mut ChaCha8Rng, n: u64, p: f64) -> u64 {
+    let nf = n as f64;
+    let q = 1.0 - p;
+    let m = ((nf + 1.0) * p).floor();
+    let r = p / q;
+    let nr = (nf + 1.0) * r;
+    let npq = nf * p * q;
+    let spq = npq.sqrt();
+    let b = 1.15 + 2.53 * spq;
+    let a = -0.0873 + 0.0248 * b + 0.01 * p;
+    let c = nf * p + 0.5;
+    let alpha = (2.83 + 5.1 / b) * spq;
+    let vr = 0.92 - 4.2 / b;
+    let urvr = 0.86 * vr;
+    loop {
+        let mut v: f64 = rng.random();
+        let u;
+        if v <= urvr {
+            let u = v / vr - 0.43;
+            return ((2.0 * a / (0.5 - u.abs()) + b) * u + c).floor() as u64;
+        }
+        if v >= vr {
+            u = rng.random::<f64>() - 0.5;
+        } else {
+            let w = v / vr - 0.93;
+            u = 0.5f64.copysign(w) - w;
+            v = rng.random::<f64>() * vr;
+        }
+        let us = 0.5 - u.abs();
+        let kf = ((2.0 * a / us + b) * u + c).floor();
+        if kf < 0.0 || kf > nf {
+            continue;
+        }
+        v = v * alpha / (a / (us * us) + b);
+        let km = (kf - m).abs();
+        if km <= 15.0 {
+            // f(k)/f(m) by the recurrence of the probability mass function.
+            let mut f = 1.0;
+            if m < kf {
+                let mut i = m + 1.0;
+                while i <= kf {
+                    f *= nr / i - r;
+                    i += 1.0;
+                }
+            } else if m > kf {
+                let mut i = kf + 1.0;
+                while i <= m {
+                    v *= nr / i - r;
+                    i += 1.0;
+                }
+            }
+            if v <= f {
+                return kf as u64;
+            }
+            continue;
+        }
+        // Squeeze, then the exact test with Stirling corrections.
+        let lv = v.ln();
+        let rho = (km / npq) * (((km / 3.0 + 0.625) * km + 1.0 / 6.0) / npq + 0.5);
+        let t = -km * km / (2.0 * npq);
+        if lv < t - rho {
+            return kf as u64;
+        }
+        if lv > t + rho {
+            continue;
+        }
+        let nm = nf - m + 1.0;
+        let h = (m + 0.5) * ((m + 1.0) / (r * nm)).ln() + stirling_tail(m) + stirling_tail(nf - m);
+        let nk = nf - kf + 1.0;
+        if lv
+            <= h + (nf + 1.0) * (nm / nk).ln() + (kf + 0.5) * (nk * r / (kf + 1.0)).ln()
+                - stirling_tail(kf)
+                - stirling_tail(nf - kf)
+        {
+            return kf as u64;
+        }
+    }
+}
+
+/// ln k! − [(k + ½) ln(k + 1) − (k + 1) + ½ ln 2π], the error of Stirling's formula.
+fn stirling_tail(k: f64) -> f64 {
+    const TABLE: [f64; 10] = [
+        0.081_061_466_795_327_33,
+        0.041_340_695_955_409_46,
+        0.027_677_925_684_997_72,
+        0.020_790_672_103_765_84,
+        0.016_644_691_189_821_26,
+        0.013_876_128_823_072_875,
+        0.011_896_709_945_893_313,
+        0.010_411_265_261_973_668,
+        0.009_255_462_182_709_45,
+        0.008_330_563_433_359_472,
+    ];
+    if k < 10.0 {
+        return TABLE[k as usize];
+    }
+    let k1 = k + 1.0;
+    let k2 = k1 * k1;
+    (1.0 / 12.0 - (1.0 / 360.0 - (1.0 / 1260.0 - 1.0 / 1680.0 / k2) / k2) / k2) / k1
 }
 
 /// Runs the sampler and summarises the posterior of N.
@@ -621,6 +750,99 @@ mod sampler_tests {
             assert!(
                 (var / v - 1.0).abs() < 0.02,
                 "n={n} p={p}: var {var} vs {v}"
+            );
+        }
+    }
+
+    #[test]
+    fn stirling_tail_is_the_error_of_stirling() {
+        for k in 0..60 {
+            let kf = f64::from(k);
+            let exact = crate::linalg::ln_factorial(kf)
+                - ((kf + 0.5) * (kf + 1.0).ln() - (kf + 1.0)
+                    + 0.5 * (2.0 * std::f64::consts::PI).ln());
+            assert!((stirling_tail(kf) - exact).abs() < 1e-12, "{k}");
+        }
+    }
+
+    /// The whole distribution, not only two moments: a chi-square test of the
+    /// draws against the exact probabilities, in the BTRD regime.
+    #[test]
+    fn binomial_distribution() {
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        for &(n, p) in &[
+            (30u64, 0.45),
+            (200, 0.1),
+            (5000, 0.3),
+            (15000, 0.002),
+            (100, 0.5),
+            (40, 0.9),
+        ] {
+            let draws = 400_000usize;
+            let mut hist = std::collections::HashMap::<u64, u64>::new();
+            for _ in 0..draws {
+                let x = binomial(&mut rng, n, p);
+                *hist.entry(x).or_default() += 1;
+            }
+            let lnf = |k: u64| crate::linalg::ln_factorial(k as f64);
+            let pmf = |k: u64| {
+                (lnf(n) - lnf(k) - lnf(n - k) + k as f64 * p.ln() + (n - k) as f64 * (1.0 - p).ln())
+                    .exp()
+            };
+            // Cells with expected count ≥ 20; the tails pooled into one cell.
+            let (mut chi2, mut cells, mut tail_obs, mut tail_exp) = (0.0, 0usize, 0.0, 0.0);
+            for k in 0..=n {
+                let e = pmf(k) * draws as f64;
+                let o = *hist.get(&k).unwrap_or(&0) as f64;
+                if e >= 20.0 {
+                    chi2 += (o - e).powi(2) / e;
+                    cells += 1;
+                } else {
+                    tail_obs += o;
+                    tail_exp += e;
+                }
+            }
+            if tail_exp > 0.0 {
+                chi2 += (tail_obs - tail_exp).powi(2) / tail_exp;
+                cells += 1;
+            }
+            // Mean df, sd sqrt(2 df): allow 5 sd.
+            let df = (cells - 1) as f64;
+            assert!(
+                chi2 < df + 5.0 * (2.0 * df).sqrt(),
+                "n={n} p={p}: chi2 {chi2:.1} on {df} df"
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod beta_tests {
+    use super::*;
+
+    #[test]
+    fn beta_moments() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        for &(a, b) in &[
+            (1.0, 1.0),
+            (1.0, 835.0),
+            (3.0, 2.0),
+            (50.0, 700.0),
+            (2000.0, 9000.0),
+        ] {
+            let draws = 200_000;
+            let xs: Vec<f64> = (0..draws).map(|_| beta(&mut rng, a, b)).collect();
+            let mean = xs.iter().sum::<f64>() / draws as f64;
+            let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / draws as f64;
+            let m = a / (a + b);
+            let v = a * b / ((a + b).powi(2) * (a + b + 1.0));
+            assert!(
+                (mean - m).abs() < 5.0 * (v / draws as f64).sqrt(),
+                "Beta({a},{b}) mean {mean}"
+            );
+            assert!(
+                (var / v - 1.0).abs() < 0.02,
+                "Beta({a},{b}) var {var} vs {v}"
             );
         }
     }
