@@ -248,13 +248,7 @@ impl Chain {
         }
         for c in 0..self.classes {
             self.w[c] = self.pi[c] * self.pattern_prob(c, pattern);
-            self.order[c] = c;
         }
-        // Heaviest classes first: they take most people, so the few left for
-        // the light classes are drawn one by one instead of by binomials.
-        // Any order gives the same multinomial distribution.
-        let w = &self.w;
-        self.order[..self.classes].sort_unstable_by(|&a, &b| w[b].total_cmp(&w[a]));
         // Remaining weight from each position on, summed from the light end:
         // subtracting heavy weights from the total instead would leave rounding
         // noise of 1e-16 where the light classes' true weights may be 1e-20.
@@ -309,6 +303,15 @@ impl Chain {
     fn sweep(&mut self, update_alpha: bool) {
         self.size.iter_mut().for_each(|v| *v = 0);
         self.caught.iter_mut().for_each(|v| *v = 0);
+        // Heaviest classes first: they take most people, so the few left for
+        // the light classes are drawn one by one instead of by binomials. Any
+        // order gives the same multinomial distribution; sorting by weight once
+        // a sweep, not once per pattern, is nearly as good and cheaper.
+        for c in 0..self.classes {
+            self.order[c] = c;
+        }
+        let pi = &self.pi;
+        self.order[..self.classes].sort_unstable_by(|&a, &b| pi[b].total_cmp(&pi[a]));
         for i in 0..self.patterns.len() {
             self.allocate(self.patterns[i], self.counts[i]);
         }
