@@ -68,6 +68,18 @@ fn check_entry(table: &CaptureTable, model: &Model, e: &Value, what: &str) -> St
         );
     }
     assert_eq!(f.df, e["df"].as_i64().unwrap(), "{what} df");
+    // Rcapture's infoFit digit 1: no convergence or |asymptotic bias| > 10 % of N̂.
+    let info = e["infoFit"].as_i64().unwrap();
+    let rcapture_bias = info.to_string().contains('1');
+    let ours = f.warnings.iter().any(|w| {
+        matches!(w, gavah_estimate::loglinear::FitWarning::LargeBias { .. })
+            || matches!(w, gavah_estimate::loglinear::FitWarning::NotConverged)
+    });
+    assert_eq!(
+        ours, rcapture_bias,
+        "{what}: infoFit {info}, our warnings {:?}",
+        f.warnings
+    );
     let ci = profile_interval(table, model, &f).unwrap();
     let want = &e["ci_profile"];
     for (got, key) in [(ci.estimate, "estimate"), (ci.lower, "lower")] {
