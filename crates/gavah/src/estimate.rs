@@ -71,6 +71,7 @@ struct Report {
     lists: Vec<String>,
     observed: u64,
     table_warnings: Vec<String>,
+    notes: Vec<String>,
     loglinear: Option<LogLinear>,
     lcmcr: Option<Posterior>,
 }
@@ -111,11 +112,27 @@ fn loglinear(table: &CaptureTable) -> anyhow::Result<LogLinear> {
 
 pub fn run(a: &EstimateArgs, out: &mut impl Write) -> anyhow::Result<()> {
     let table = CaptureTable::read_csv(&a.table)?;
+    let k = table.k();
+    let mut notes = Vec::new();
+    // With `both`, a method that does not apply to this many lists is left out
+    // with a note; asked for by name, it is an error.
     let loglinear = match a.method {
+        MethodArg::Both if k > 5 => {
+            notes.push(format!(
+                "log-linear models left out: they take at most 5 lists, not {k}"
+            ));
+            None
+        }
         MethodArg::Loglinear | MethodArg::Both => Some(loglinear(&table)?),
         MethodArg::Lcmcr => None,
     };
     let lcmcr = match a.method {
+        MethodArg::Both if k < 3 => {
+            notes.push(format!(
+                "latent-class model left out: it needs at least 3 lists to be identifiable, not {k}"
+            ));
+            None
+        }
         MethodArg::Lcmcr | MethodArg::Both => {
             let settings = Settings {
                 seed: a.seed,
@@ -132,6 +149,7 @@ pub fn run(a: &EstimateArgs, out: &mut impl Write) -> anyhow::Result<()> {
         lists: table.lists().to_vec(),
         observed: table.observed(),
         table_warnings: table.warnings().iter().map(ToString::to_string).collect(),
+        notes,
         loglinear,
         lcmcr,
     };
@@ -166,6 +184,9 @@ fn print_table(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
     )?;
     for w in &r.table_warnings {
         writeln!(out, "warning: {w}")?;
+    }
+    for n in &r.notes {
+        writeln!(out, "note: {n}")?;
     }
     if let Some(l) = &r.loglinear {
         writeln!(
