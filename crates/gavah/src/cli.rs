@@ -69,6 +69,8 @@ pub enum Command {
     /// Find the rows of a CSV file (or two) that name the same person; no store needed.
     #[command(after_long_help = crate::dedupe::DEDUPE_HELP)]
     Dedupe(crate::dedupe::DedupeArgs),
+    /// Estimate how many people no list recorded, from a capture-history table.
+    Estimate(crate::estimate::EstimateArgs),
 }
 
 const IMPORT_HELP: &str = "\
@@ -432,6 +434,7 @@ pub fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
         Command::Config(ConfigCommand::Show) => write!(out, "{}", config.show())?,
         Command::Bench(a) => crate::bench::run(&a, config, &mut out)?,
         Command::Dedupe(a) => return crate::dedupe::run(a, show_progress, &mut out),
+        Command::Estimate(a) => crate::estimate::run(&a, &mut out)?,
     }
     Ok(ExitCode::SUCCESS)
 }

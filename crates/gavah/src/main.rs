@@ -8,6 +8,7 @@ mod bench;
 mod cli;
 mod config;
 mod dedupe;
+mod estimate;
 mod output;
 mod progress;
 mod serve;

@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod crash;
 mod dedupe;
+mod estimate;
 mod figures;
 mod import;
 mod protected;

@@ -1,0 +1,71 @@
+//! Benchmarks for docs/BENCHMARKS.md: the 1,024 two-way log-linear models of a
+//! five-list table, and Gibbs sweeps per second on four lists with 10,000 observed.
+//!
+//! `cargo run --release -p gavah-estimate --example bench`
+#![allow(clippy::print_stdout, clippy::unwrap_used)]
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use gavah_estimate::CaptureTable;
+use gavah_estimate::lcmcr::{Settings, time_sweeps};
+use gavah_estimate::loglinear::{Criterion, Search};
+
+fn main() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/mse");
+    let only_gibbs = std::env::args().nth(1).as_deref() == Some("gibbs");
+    for name in ["NewOrl_5", "Ned_5"] {
+        if only_gibbs {
+            break;
+        }
+        let t = CaptureTable::read_csv(&dir.join(format!("{name}.csv"))).unwrap();
+        let mut best = f64::INFINITY;
+        for _ in 0..5 {
+            let start = Instant::now();
+            let s = Search::run(&t, 2);
+            let ms = start.elapsed().as_secs_f64() * 1e3;
+            assert_eq!(s.fits.len(), 1024);
+            std::hint::black_box(s.best(Criterion::Bic));
+            best = best.min(ms);
+        }
+        println!("log-linear, {name}: 1,024 two-way models in {best:.1} ms (best of 5)");
+        let start = Instant::now();
+        let s = Search::run(&t, 4);
+        println!(
+            "log-linear, {name}: all {} hierarchical models (up to four-way) in {:.0} ms",
+            s.fits.len(),
+            start.elapsed().as_secs_f64() * 1e3
+        );
+    }
+    // 4 lists, 10,000 observed: the lesbian table's shape scaled up.
+    let lesbian = CaptureTable::read_csv(&dir.join("lesbian.csv")).unwrap();
+    let scale = 10_000.0 / lesbian.observed() as f64;
+    let patterns: Vec<(Vec<bool>, u64)> = lesbian
+        .observed_patterns()
+        .map(|(p, c)| {
+            (
+                (0..4).map(|j| p & (1 << j) != 0).collect(),
+                (c as f64 * scale).round() as u64,
+            )
+        })
+        .collect();
+    let t = CaptureTable::from_patterns(lesbian.lists().to_vec(), patterns).unwrap();
+    let sweeps = 10_000;
+    let mut best = 0.0f64;
+    for seed in 1..=3 {
+        let start = Instant::now();
+        std::hint::black_box(time_sweeps(
+            &t,
+            &Settings {
+                seed,
+                ..Settings::default()
+            },
+            sweeps,
+        ));
+        best = best.max(sweeps as f64 / start.elapsed().as_secs_f64());
+    }
+    println!(
+        "latent class, 4 lists, {} observed, K = 10: {best:.0} sweeps/s (best of 3 runs of {sweeps})",
+        t.observed()
+    );
+}

@@ -1,0 +1,15 @@
+//! Multiple systems estimation: how many people no list recorded.
+//!
+//! An engine with no database and no IO beyond reading a capture-history CSV
+//! ([`table`]). [`loglinear`] fits the Rcapture family of log-linear models;
+//! [`lcmcr`] samples the Bayesian latent-class model of Manrique-Vallier
+//! (2016); [`sim`] makes synthetic populations to check both.
+
+pub mod diagnostics;
+pub mod lcmcr;
+mod linalg;
+pub mod loglinear;
+pub mod sim;
+pub mod table;
+
+pub use table::{CaptureTable, Problem, ProblemKind, TableError, TableWarning};

@@ -1,0 +1,93 @@
+//! `gavah estimate --table`: the real binary on a reference capture-history table and on bad tables.
+
+use crate::util::Dir;
+
+fn mse(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/mse")
+        .join(name)
+}
+
+#[test]
+fn loglinear_reproduces_rcapture_on_lesbian() {
+    let d = Dir::new();
+    let run = d
+        .cmd([
+            "estimate",
+            "--method",
+            "loglinear",
+            "--format",
+            "json",
+            "--table",
+        ])
+        .arg(mse("lesbian.csv"))
+        .ok();
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["observed"], 2185);
+    let bic = &v["loglinear"]["best_bic"];
+    assert_eq!(bic["fit"]["name"], "[12,14,23,24,34]");
+    // Rcapture: 6349.02421612, profile interval 5421.70967163 to 7536.28048242.
+    let n = bic["fit"]["estimate"].as_f64().unwrap();
+    assert!((n - 6_349.024_216_12).abs() < 1e-3, "{n}");
+    let lower = bic["interval"]["lower"].as_f64().unwrap();
+    assert!((lower - 5_421.709_671_63).abs() < 0.05, "{lower}");
+    assert_eq!(v["loglinear"]["best_aic"]["fit"]["name"], "[124,134,23]");
+}
+
+#[test]
+fn both_methods_print_a_table() {
+    let d = Dir::new();
+    let run = d
+        .cmd([
+            "estimate", "--draws", "300", "--burnin", "300", "--seed", "7", "--table",
+        ])
+        .arg(mse("NewOrl_5.csv"))
+        .ok();
+    for piece in [
+        "185 people observed",
+        "best by BIC",
+        "posterior median N =",
+        "R-hat",
+    ] {
+        assert!(
+            run.stdout.contains(piece),
+            "{piece} missing from:\n{}",
+            run.stdout
+        );
+    }
+    // Lists with no overlap in NewOrl_5 are warned about.
+    assert!(
+        run.stdout
+            .contains("warning: lists A and H have no person in common"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn bad_tables_fail_with_located_errors() {
+    let d = Dir::new();
+    let one = d.create("one.csv", "A,count\n1,5\n");
+    d.cmd(["estimate", "--table"])
+        .arg(&one)
+        .fails()
+        .assert_stderr_has(&["one.csv: row 1", "expected at least 2 list columns"]);
+    let bad = d.create(
+        "bad.csv",
+        "A,B,C,count\n1,0,0,5\n0,2,0,3\n0,0,1,-4\n0,0,0,2\n",
+    );
+    d.cmd(["estimate", "--table"])
+        .arg(&bad)
+        .fails()
+        .assert_stderr_has(&[
+            "bad.csv: row 3, column B: expected 0 or 1, found \"2\"",
+            "bad.csv: row 4, column count: expected a count of 0 or more, found \"-4\"",
+            "bad.csv: row 5: a row with 0 in every list",
+        ]);
+    let run = d
+        .cmd(["estimate", "--table"])
+        .arg(d.join("missing.csv"))
+        .fails();
+    assert!(run.stderr.contains("missing.csv"), "{}", run.stderr);
+    assert!(!run.all().contains("NaN"));
+}
