@@ -87,7 +87,7 @@ impl App {
 
     /// Every source's published figures, protected sources named by type.
     pub fn source_figures(&self) -> Result<SourcesReport, AppError> {
-        source_figures_of(&self.store)
+        source_figures_of(&self.store, figures_of(&self.store)?.by_outcome)
     }
 }
 
@@ -103,108 +103,107 @@ pub(crate) fn public_source_name(name: String, source_type: &str, protected: boo
 }
 
 pub(crate) fn figures_of(store: &Store) -> Result<FiguresReport, AppError> {
-    {
-        let g = gazetteer();
-        let mut r = FiguresReport {
-            attribution: gavah_core::gazetteer::ATTRIBUTION,
-            ..FiguresReport::default()
-        };
-        let mut days: Vec<(String, String, u64)> = Vec::new();
-        for row in store.counts()? {
-            match row.dim.as_str() {
-                "people" => r.people = row.n,
-                "reports" => r.reports = row.n,
-                "cities" if row.outcome == "any" => r.cities = row.n,
-                "cities" => {
-                    r.cities_by_outcome.insert(row.outcome, row.n);
-                }
-                "provinces" => r.provinces = row.n,
-                "total" => {
-                    r.by_outcome.insert(row.outcome, row.n);
-                }
-                "category" => {
-                    r.by_category
-                        .entry(row.outcome)
-                        .or_default()
-                        .insert(row.key, row.n);
-                }
-                "province" => {
-                    let p = g.province_by_iso(&row.key);
-                    r.by_province.push(PlaceCount {
-                        name_en: p.map_or_else(|| row.key.clone(), |p| p.name_en.clone()),
-                        name_fa: p.map_or_else(String::new, |p| p.name_fa.clone()),
-                        province: row.key.clone(),
-                        code: row.key,
-                        outcome: row.outcome,
-                        count: row.n,
-                    });
-                }
-                "city" => {
-                    let c = row.key.parse().ok().and_then(|id| g.city_by_id(id));
-                    r.by_city.push(PlaceCount {
-                        name_en: c.map_or_else(|| row.key.clone(), |c| c.name_en.clone()),
-                        name_fa: c.map_or_else(String::new, |c| c.name_fa.clone()),
-                        province: c.map_or_else(String::new, |c| c.province_iso.clone()),
-                        code: row.key,
-                        outcome: row.outcome,
-                        count: row.n,
-                    });
-                }
-                "day" => days.push((row.key, row.outcome, row.n)),
-                _ => {}
+    let g = gazetteer();
+    let mut r = FiguresReport {
+        attribution: gavah_core::gazetteer::ATTRIBUTION,
+        ..FiguresReport::default()
+    };
+    let mut days: Vec<(String, String, u64)> = Vec::new();
+    for row in store.counts()? {
+        match row.dim.as_str() {
+            "people" => r.people = row.n,
+            "reports" => r.reports = row.n,
+            "cities" if row.outcome == "any" => r.cities = row.n,
+            "cities" => {
+                r.cities_by_outcome.insert(row.outcome, row.n);
             }
+            "provinces" => r.provinces = row.n,
+            "total" => {
+                r.by_outcome.insert(row.outcome, row.n);
+            }
+            "category" => {
+                r.by_category
+                    .entry(row.outcome)
+                    .or_default()
+                    .insert(row.key, row.n);
+            }
+            "province" => {
+                let p = g.province_by_iso(&row.key);
+                r.by_province.push(PlaceCount {
+                    name_en: p.map_or_else(|| row.key.clone(), |p| p.name_en.clone()),
+                    name_fa: p.map_or_else(String::new, |p| p.name_fa.clone()),
+                    province: row.key.clone(),
+                    code: row.key,
+                    outcome: row.outcome,
+                    count: row.n,
+                });
+            }
+            "city" => {
+                let c = row.key.parse().ok().and_then(|id| g.city_by_id(id));
+                r.by_city.push(PlaceCount {
+                    name_en: c.map_or_else(|| row.key.clone(), |c| c.name_en.clone()),
+                    name_fa: c.map_or_else(String::new, |c| c.name_fa.clone()),
+                    province: c.map_or_else(String::new, |c| c.province_iso.clone()),
+                    code: row.key,
+                    outcome: row.outcome,
+                    count: row.n,
+                });
+            }
+            "day" => days.push((row.key, row.outcome, row.n)),
+            _ => {}
         }
-        let by_count = |a: &PlaceCount, b: &PlaceCount| {
-            (
-                a.outcome.as_str(),
-                std::cmp::Reverse(a.count),
-                a.name_en.as_str(),
-            )
-                .cmp(&(
-                    b.outcome.as_str(),
-                    std::cmp::Reverse(b.count),
-                    b.name_en.as_str(),
-                ))
-        };
-        r.by_province.sort_by(by_count);
-        r.by_city.sort_by(by_count);
-        days.sort_by(|a, b| (a.1.as_str(), a.0.as_str()).cmp(&(b.1.as_str(), b.0.as_str())));
-        let mut running: BTreeMap<String, u64> = BTreeMap::new();
-        for (day, outcome, n) in days {
-            let c = running.entry(outcome.clone()).or_insert(0);
-            *c += n;
-            r.by_day.push(DayCount {
-                day,
-                outcome,
-                count: n,
-                cumulative: *c,
-            });
-        }
-        Ok(r)
     }
+    let by_count = |a: &PlaceCount, b: &PlaceCount| {
+        (
+            a.outcome.as_str(),
+            std::cmp::Reverse(a.count),
+            a.name_en.as_str(),
+        )
+            .cmp(&(
+                b.outcome.as_str(),
+                std::cmp::Reverse(b.count),
+                b.name_en.as_str(),
+            ))
+    };
+    r.by_province.sort_by(by_count);
+    r.by_city.sort_by(by_count);
+    days.sort_by(|a, b| (a.1.as_str(), a.0.as_str()).cmp(&(b.1.as_str(), b.0.as_str())));
+    let mut running: BTreeMap<String, u64> = BTreeMap::new();
+    for (day, outcome, n) in days {
+        let c = running.entry(outcome.clone()).or_insert(0);
+        *c += n;
+        r.by_day.push(DayCount {
+            day,
+            outcome,
+            count: n,
+            cumulative: *c,
+        });
+    }
+    Ok(r)
 }
 
-pub(crate) fn source_figures_of(store: &Store) -> Result<SourcesReport, AppError> {
-    {
-        let figures = store
-            .published_figures()?
-            .into_iter()
-            .map(|f| SourceFigure {
-                source: public_source_name(f.source_name, &f.source_type, f.source_protected),
-                source_type: f.source_type,
-                metric: f.metric,
-                qualifier: f.qualifier,
-                value: f.value,
-                as_of: f.as_of,
-                province: f.province,
-                category: f.category,
-                citation: f.citation,
-            })
-            .collect();
-        let documented = figures_of(store)?.by_outcome;
-        Ok(SourcesReport {
-            figures,
-            documented,
+/// Every source's published figures beside our documented floor per metric.
+pub(crate) fn source_figures_of(
+    store: &Store,
+    documented: BTreeMap<String, u64>,
+) -> Result<SourcesReport, AppError> {
+    let figures = store
+        .published_figures()?
+        .into_iter()
+        .map(|f| SourceFigure {
+            source: public_source_name(f.source_name, &f.source_type, f.source_protected),
+            source_type: f.source_type,
+            metric: f.metric,
+            qualifier: f.qualifier,
+            value: f.value,
+            as_of: f.as_of,
+            province: f.province,
+            category: f.category,
+            citation: f.citation,
         })
-    }
+        .collect();
+    Ok(SourcesReport {
+        figures,
+        documented,
+    })
 }

@@ -369,8 +369,12 @@ impl Reader {
         figures_of(&self.store)
     }
 
-    pub fn source_figures(&self) -> Result<SourcesReport, AppError> {
-        source_figures_of(&self.store)
+    /// Every source's published figures beside figures already read.
+    pub fn source_figures_beside(
+        &self,
+        figures: &FiguresReport,
+    ) -> Result<SourcesReport, AppError> {
+        source_figures_of(&self.store, figures.by_outcome.clone())
     }
 
     /// Every source with its public name.

@@ -152,6 +152,11 @@ impl Model {
         gens
     }
 
+    /// The lists (0-based positions) in a generator's bit set.
+    fn members(&self, g: u32) -> impl Iterator<Item = usize> {
+        (0..self.k).filter(move |j| g & (1 << j) != 0)
+    }
+
     /// Rcapture's name, e.g. `[135,12,24,34]` (1-based list positions), or `M0`.
     pub fn rcapture_name(&self) -> String {
         if self.columns.contains(&Column::Captures) {
@@ -160,12 +165,7 @@ impl Model {
         let parts: Vec<String> = self
             .generators()
             .iter()
-            .map(|&g| {
-                (0..self.k)
-                    .filter(|j| g & (1 << j) != 0)
-                    .map(|j| (j + 1).to_string())
-                    .collect()
-            })
+            .map(|&g| self.members(g).map(|j| (j + 1).to_string()).collect())
             .collect();
         format!("[{}]", parts.join(","))
     }
@@ -179,8 +179,7 @@ impl Model {
             .generators()
             .iter()
             .map(|&g| {
-                (0..self.k)
-                    .filter(|j| g & (1 << j) != 0)
+                self.members(g)
                     .map(|j| lists.get(j).map_or("?", String::as_str))
                     .collect::<Vec<_>>()
                     .join(":")

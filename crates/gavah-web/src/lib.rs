@@ -135,24 +135,7 @@ fn asset(content_type: &'static str, body: &'static [u8]) -> Response {
 
 /// An HTTP date (RFC 9110 IMF-fixdate) from milliseconds since 1970.
 pub fn http_date(ms: u64) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let secs = ms / 1000;
-    let days = secs / 86_400;
-    let d = gavah_core::Date::from_days(i32::try_from(days).unwrap_or(0));
-    let s = secs % 86_400;
-    format!(
-        "{}, {:02} {} {} {:02}:{:02}:{:02} GMT",
-        DAYS[(days % 7) as usize],
-        d.day(),
-        MONTHS[usize::from(d.month()) - 1],
-        d.year(),
-        s / 3600,
-        (s / 60) % 60,
-        s % 60
-    )
+    httpdate::fmt_http_date(std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms))
 }
 
 /// Answers with bytes derived from a snapshot, with ETag and Last-Modified,
@@ -236,6 +219,9 @@ pub(crate) fn query_map(raw: Option<&str>) -> Result<BTreeMap<String, String>, A
     Ok(m)
 }
 
+/// Percent-decodes one query component. By hand rather than with
+/// `form_urlencoded::parse`, which passes a malformed `%ZZ` or invalid UTF-8
+/// through silently: a bad request must be answered with a 400 that says so.
 fn decode(s: &str) -> Result<String, ApiError> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());

@@ -404,17 +404,9 @@ impl PeopleQuery {
     }
 }
 
-/// Percent-encodes a query value (RFC 3986 unreserved characters stay).
+/// Percent-encodes a query value.
 pub fn urlencode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 fn person_row(lang: Lang, p: &PersonSummary) -> Markup {

@@ -154,7 +154,7 @@ impl AppState {
     fn build_snapshot(&self, r: &Reader) -> Result<Snapshot, ApiError> {
         let version = r.version()?;
         let figures = r.figures()?;
-        let sources = r.source_figures()?;
+        let sources = r.source_figures_beside(&figures)?;
         let claims = r.claims()?;
         let daily = r.daily()?;
         let timeline = {

@@ -5,7 +5,7 @@
 //! In CI (`CI` set) a missing chromedriver fails the test: `.ci/run` installs
 //! it. Elsewhere the test says it is skipped and passes.
 
-use crate::web::{Server, public_store};
+use crate::web::{Server, persian_digits, public_store};
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -90,13 +90,6 @@ async fn text(c: &Client, css: &str) -> String {
         .text()
         .await
         .expect("text")
-}
-
-fn persian_digits(n: u64) -> String {
-    n.to_string()
-        .chars()
-        .map(|c| char::from_u32(0x06F0 + c.to_digit(10).unwrap_or(0)).unwrap_or(c))
-        .collect()
 }
 
 #[test]

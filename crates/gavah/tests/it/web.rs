@@ -99,6 +99,14 @@ impl Response {
     }
 }
 
+/// A number in Persian digits, as the Persian pages write it.
+pub fn persian_digits(n: u64) -> String {
+    n.to_string()
+        .chars()
+        .map(|c| char::from_u32(0x06F0 + c.to_digit(10).unwrap_or(0)).unwrap_or(c))
+        .collect()
+}
+
 /// One HTTP/1.1 GET over a fresh connection. Written here because it is a
 /// screenful and a client crate would add dozens of crates to the test build.
 pub fn get(addr: SocketAddr, path: &str, extra: &[(&str, &str)]) -> Response {
@@ -286,11 +294,7 @@ fn figures_endpoint_answers_what_the_cli_prints_and_pages_show_it_in_both_langua
     let fa = s.get("/fa/");
     assert_eq!(fa.status, 200);
     assert!(fa.body.contains("lang=\"fa\"") && fa.body.contains("dir=\"rtl\""));
-    let fa_killed: String = killed
-        .to_string()
-        .chars()
-        .map(|c| char::from_u32(0x06F0 + c.to_digit(10).unwrap_or(0)).unwrap_or(c))
-        .collect();
+    let fa_killed = persian_digits(killed);
     assert!(
         fa.body.contains(&format!(">{fa_killed}</a> کشته")),
         "{}",
