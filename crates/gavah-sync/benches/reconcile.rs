@@ -1,0 +1,2 @@
+//! Benchmark of the reconcile module: prints its figures (run with `cargo bench -p gavah-sync --bench reconcile`).
+fn main() {}

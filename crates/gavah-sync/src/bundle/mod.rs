@@ -1,0 +1,1 @@
+//! Encrypted, signed bundles of entries for one-way couriers (USB, email, files).

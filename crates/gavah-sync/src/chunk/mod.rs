@@ -1,0 +1,1 @@
+//! Fountain-coded chunks (RaptorQ) for tiny, lossy, out-of-order channels.

@@ -1,0 +1,5 @@
+//! Integration tests of gavah-sync, one module per part.
+
+mod bundle;
+mod chunk;
+mod reconcile;
