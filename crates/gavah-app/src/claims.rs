@@ -81,7 +81,7 @@ pub fn parse_scope(text: &str) -> Result<(Option<String>, Option<Category>), Str
 }
 
 impl App {
-    fn append_one(&mut self, bodies: Vec<Body>) -> Result<EntryId, AppError> {
+    pub(crate) fn append_one(&mut self, bodies: Vec<Body>) -> Result<EntryId, AppError> {
         let key = self.store.team_key().clone();
         let node = self.store.node();
         let author = self.author.clone();

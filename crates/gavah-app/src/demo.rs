@@ -10,6 +10,8 @@ use std::path::Path;
 #[derive(Debug, Clone)]
 pub struct DemoReport {
     pub people: usize,
+    /// Distinct people after linkage (the generator's truth has `people`).
+    pub people_linked: u64,
     pub lists: Vec<(String, String, u64)>,
     pub figures: u64,
     pub claims: usize,
@@ -46,6 +48,7 @@ pub fn build_demo(
     let mut app = App::open(store, author)?;
     let mut report = DemoReport {
         people: out.people,
+        people_linked: 0,
         lists: Vec::new(),
         figures: 0,
         claims: out.claims.len(),
@@ -96,6 +99,9 @@ pub fn build_demo(
             app.set_claim_status(id, s.status, &s.by, s.date, s.note.clone())?;
         }
     }
+    // The demo's figures count linked people, as a documenter's would.
+    let linked = app.link(&crate::LinkRequest::default(), progress)?;
+    report.people_linked = linked.people_after;
     Ok(report)
 }
 

@@ -18,6 +18,9 @@ pub struct FiguresReport {
     pub people: u64,
     /// Reports (rows of lists) behind them.
     pub reports: u64,
+    /// Whether people are linked clusters of reports (`gavah link`), rather
+    /// than reports sharing a normalised name, place and date.
+    pub linked: bool,
     /// Cities and provinces with at least one documented incident.
     pub cities: u64,
     pub provinces: u64,
@@ -106,6 +109,7 @@ pub(crate) fn figures_of(store: &Store) -> Result<FiguresReport, AppError> {
     let g = gazetteer();
     let mut r = FiguresReport {
         attribution: gavah_core::gazetteer::ATTRIBUTION,
+        linked: store.link_model()?.is_some(),
         ..FiguresReport::default()
     };
     let mut days: Vec<(String, String, u64)> = Vec::new();

@@ -607,6 +607,11 @@ impl App {
             return Ok(report);
         }
         writer.append(&producer.entry(batch_body(report.rows, columns)))?;
+        // A linked store links the new reports in the same transaction, so the
+        // figures never count them before linkage has placed them.
+        if req.kind == ImportKind::People {
+            crate::link::relink_in(&mut writer, progress)?;
+        }
         writer.commit()?;
         report.committed = true;
         Ok(report)

@@ -13,6 +13,7 @@ mod demo;
 mod error;
 mod figures;
 mod import;
+mod link;
 
 pub mod public;
 pub use claims::{ClaimInput, FigureInput, parse_scope};
@@ -20,6 +21,7 @@ pub use demo::{DemoReport, build_demo};
 pub use error::AppError;
 pub use figures::{DayCount, FiguresReport, PlaceCount, SourceFigure, SourcesReport};
 pub use import::{ImportKind, ImportReport, ImportRequest};
+pub use link::{LinkReport, LinkRequest, ReviewPair, ReviewSide};
 
 use gavah_core::NodeId;
 use gavah_entry::TeamKey;
@@ -65,10 +67,16 @@ impl App {
     }
 
     pub fn open(path: &Path, author: &str) -> Result<App, AppError> {
-        Ok(App {
+        let mut app = App {
             store: Store::open(path)?,
             author: author.to_string(),
-        })
+        };
+        // A replay on open (a migration that reshaped the projections) leaves
+        // linked stores with pre-linkage person ids: place them again.
+        if app.store.meta("relink_needed")?.is_some() {
+            app.relink(&NoProgress)?;
+        }
+        Ok(app)
     }
 
     pub fn store(&self) -> &Store {
@@ -88,8 +96,11 @@ impl App {
         progress.start("rebuilding", total);
         let mut w = self.store.writer()?;
         let n = w.rebuild(|done, _| progress.set(done))?;
-        w.commit()?;
         progress.finish();
+        // Linkage is a function of the entries too: the rebuilt reports carry
+        // pre-linkage ids until the stored model places them again.
+        link::relink_in(&mut w, progress)?;
+        w.commit()?;
         let after = self.store.digest()?;
         Ok((n, before, after))
     }

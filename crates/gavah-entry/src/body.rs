@@ -24,6 +24,8 @@ pub enum Body {
     Figure(FigureBody),
     Claim(ClaimBody),
     ClaimStatus(ClaimStatusBody),
+    LinkModel(LinkModelBody),
+    LinkDecision(LinkDecisionBody),
 }
 
 impl Body {
@@ -36,6 +38,8 @@ impl Body {
             Body::Figure(_) => "figure",
             Body::Claim(_) => "claim",
             Body::ClaimStatus(_) => "claim-status",
+            Body::LinkModel(_) => "link-model",
+            Body::LinkDecision(_) => "link-decision",
         }
     }
 
@@ -44,7 +48,9 @@ impl Body {
     /// source and file content; a report is its source, its raw row and the
     /// occurrence of that exact row in the file (two identical rows can be two
     /// unnamed victims, so they stay two reports); figures, claims and status
-    /// changes are their whole content.
+    /// changes, link models and link decisions are their whole content (which
+    /// holds the time they were made, so the same decision taken again, after a
+    /// different one, is a new entry).
     pub fn id(&self, key: &TeamKey) -> EntryId {
         let mut h = key.hasher(self.kind());
         match self {
@@ -60,7 +66,11 @@ impl Body {
                     h.str(header).str(value);
                 }
             }
-            Body::Figure(_) | Body::Claim(_) | Body::ClaimStatus(_) => {
+            Body::Figure(_)
+            | Body::Claim(_)
+            | Body::ClaimStatus(_)
+            | Body::LinkModel(_)
+            | Body::LinkDecision(_) => {
                 // Serialising plain structs cannot fail.
                 h.bytes(&serde_json::to_vec(self).unwrap_or_default());
             }
@@ -265,6 +275,43 @@ pub struct ClaimStatusBody {
     pub date: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+/// The linkage model a store's people are counted with: the parameters the
+/// linkage engine estimated (its own JSON, opaque here) and the threshold. The
+/// latest by clock wins; clustering with it is a function of the reports and
+/// the link decisions, so every node holding the same entries counts the same
+/// people.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkModelBody {
+    /// The engine's saved model, as the engine writes it.
+    pub model: String,
+    /// Match probability at or above which two reports may join, in millionths
+    /// (no floats in canonical bytes).
+    pub threshold_ppm: u32,
+    /// Least average probability between two clusters for them to merge, in
+    /// millionths.
+    pub min_support_ppm: u32,
+    /// When the model was made, milliseconds since the Unix epoch.
+    pub made_ms: u64,
+}
+
+/// A human decision that two reports are, or are not, about the same person:
+/// a must-link or cannot-link constraint that every later linkage respects.
+/// The latest decision on a pair (by clock) is the one that holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkDecisionBody {
+    /// The two reports, the smaller id first.
+    #[serde(with = "hex_id")]
+    pub a: EntryId,
+    #[serde(with = "hex_id")]
+    pub b: EntryId,
+    pub same: bool,
+    /// Why, in the reviewer's words. Internal: never shown in public output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// When the decision was made, milliseconds since the Unix epoch.
+    pub made_ms: u64,
 }
 
 impl From<&Place> for PlaceBody {

@@ -10,11 +10,13 @@
 //! tables ([`Store::digest`] checks it); `gavah rebuild` drops and replays them.
 
 mod error;
+mod link;
 mod project;
 mod public;
 mod queries;
 
 pub use error::StoreError;
+pub use link::{LinkRecord, StoredDecision, StoredLinkModel};
 pub use project::{Prepared, name_key, person_id, person_key, prepare};
 pub use public::*;
 pub use queries::*;
@@ -408,7 +410,18 @@ impl Writer<'_> {
         drop(stmt);
         self.pending.flush(&self.tx)?;
         self.counts_stale = true;
+        // The replayed reports carry pre-linkage person ids: ask the app to
+        // place them again with the stored model (see `set_pids`).
+        self.tx.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('relink_needed', '1')",
+            [],
+        )?;
         Ok(done)
+    }
+
+    /// Asks for the documented counts to be recomputed at commit.
+    pub(crate) fn mark_counts_stale(&mut self) {
+        self.counts_stale = true;
     }
 
     /// Read access inside the transaction (for checks before committing),

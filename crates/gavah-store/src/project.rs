@@ -91,6 +91,38 @@ pub(crate) fn apply(
             )?
             .execute(params![id, s.claim.as_bytes(), s.status, s.by, s.date, s.note, hlc, entry.node.as_bytes()])?;
         }
+        Body::LinkModel(m) => {
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO link_models (id, model, threshold_ppm, min_support_ppm, made_ms, hlc, node)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                id,
+                m.model,
+                m.threshold_ppm,
+                m.min_support_ppm,
+                i64::try_from(m.made_ms).unwrap_or(i64::MAX),
+                hlc,
+                entry.node.as_bytes()
+            ])?;
+        }
+        Body::LinkDecision(d) => {
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO link_decisions (id, a, b, same, note, author, made_ms, hlc, node)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                id,
+                d.a.as_bytes(),
+                d.b.as_bytes(),
+                d.same,
+                d.note,
+                entry.author,
+                i64::try_from(d.made_ms).unwrap_or(i64::MAX),
+                hlc,
+                entry.node.as_bytes()
+            ])?;
+        }
     }
     Ok(())
 }
@@ -121,6 +153,22 @@ pub fn name_key(p: &PersonBody) -> String {
             s.as_deref().unwrap_or("")
         )),
     }
+}
+
+/// The name as written: the full name, or the given name and surname joined
+/// when the list split them (in that order, as Persian and English lists both
+/// write them).
+fn display_name(p: &PersonBody) -> Option<String> {
+    if let Some(n) = p.name.as_ref().filter(|n| !n.trim().is_empty()) {
+        return Some(n.clone());
+    }
+    let parts: Vec<&str> = [&p.given_name, &p.surname]
+        .into_iter()
+        .flatten()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" "))
 }
 
 /// The person a report is about, until linkage says otherwise: the same
@@ -200,7 +248,7 @@ fn prepare_report(id: EntryId, r: &ReportBody) -> Prepared {
         Value::Blob(r.source.as_bytes().to_vec()),
         Value::Blob(r.batch.as_bytes().to_vec()),
         Value::Integer(i64::try_from(r.row).unwrap_or(i64::MAX)),
-        text(&p.name),
+        text(&display_name(p)),
         text(&name_key),
         text(&p.sex),
         p.age.map_or(Value::Null, |a| Value::Integer(i64::from(a))),
@@ -331,7 +379,8 @@ pub(crate) fn clear(tx: &Connection) -> Result<(), StoreError> {
     tx.execute_batch(
         "DELETE FROM sources; DELETE FROM batches; DELETE FROM reports; DELETE FROM report_protected;
          DELETE FROM outcomes; DELETE FROM incidents; DELETE FROM figures; DELETE FROM claims;
-         DELETE FROM claim_statuses; DELETE FROM figure_counts; DELETE FROM person_outcomes;",
+         DELETE FROM claim_statuses; DELETE FROM figure_counts; DELETE FROM person_outcomes;
+         DELETE FROM link_models; DELETE FROM link_decisions;",
     )?;
     Ok(())
 }
@@ -373,7 +422,6 @@ pub(crate) fn refresh_counts(tx: &Connection) -> Result<(), StoreError> {
     let mut provinces: HashSet<u32> = HashSet::new();
     let mut incidents: HashMap<(u32, u32, i64), u64> = HashMap::new();
     let mut people: FxHashSet<i64> = FxHashSet::default();
-    let hash = |s: &str| -> i64 { person_id(s) };
     // What each person's reports say about one outcome. A person is counted
     // once per outcome, under one category, day and place, so that every
     // breakdown adds up to its total: the most reported known category (ties go
@@ -392,10 +440,15 @@ pub(crate) fn refresh_counts(tx: &Connection) -> Result<(), StoreError> {
     let mut seen: FxHashMap<(i64, u32), Seen> = FxHashMap::default();
     {
         let mut stmt =
-            tx.prepare("SELECT person, outcome, category, day, province, city FROM outcomes")?;
+            // The person is the report's pid: the cluster once the store is
+            // linked, the pre-linkage key's id before.
+            tx.prepare(
+                "SELECT r.pid, o.outcome, o.category, o.day, o.province, o.city
+                 FROM outcomes o JOIN reports r ON r.seq = o.report",
+            )?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            let p = hash(r.get_ref(0)?.as_str().unwrap_or(""));
+            let p: i64 = r.get(0)?;
             let outcome = names.id(r.get_ref(1)?.as_str().unwrap_or(""));
             let category = r.get_ref(2)?.as_str().unwrap_or("unknown");
             let day = r
@@ -459,10 +512,10 @@ pub(crate) fn refresh_counts(tx: &Connection) -> Result<(), StoreError> {
         }
     }
     {
-        let mut stmt = tx.prepare("SELECT person FROM reports")?;
+        let mut stmt = tx.prepare("SELECT pid FROM reports")?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            people.insert(hash(r.get_ref(0)?.as_str().unwrap_or("")));
+            people.insert(r.get(0)?);
         }
     }
     let name = |i: u32| names.names[i as usize].as_str();

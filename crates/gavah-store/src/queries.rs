@@ -285,6 +285,9 @@ impl Store {
             "SELECT * FROM claim_statuses ORDER BY id",
             "SELECT * FROM figure_counts ORDER BY dim, key, outcome",
             "SELECT * FROM person_outcomes ORDER BY outcome, pid",
+            "SELECT id, pid FROM reports ORDER BY id",
+            "SELECT * FROM link_models ORDER BY id",
+            "SELECT * FROM link_decisions ORDER BY id",
         ] {
             let mut stmt = self.conn().prepare(sql)?;
             let n = stmt.column_count();

@@ -71,6 +71,13 @@ pub enum Command {
     Dedupe(crate::dedupe::DedupeArgs),
     /// Estimate how many people no list recorded, from a capture-history table.
     Estimate(crate::estimate::EstimateArgs),
+    /// Link the store: decide which reports name the same person, so the figures
+    /// count distinct people.
+    #[command(after_long_help = crate::link::LINK_HELP)]
+    Link(crate::link::LinkArgs),
+    /// Decide uncertain pairs of reports: the same person, or not.
+    #[command(after_long_help = crate::link::REVIEW_HELP)]
+    Review(crate::link::ReviewArgs),
 }
 
 const IMPORT_HELP: &str = "\
@@ -320,7 +327,7 @@ fn parse_day(s: &str) -> Result<Date, String> {
     }
 }
 
-fn open(config: &Config) -> anyhow::Result<App> {
+pub(crate) fn open(config: &Config) -> anyhow::Result<App> {
     App::open(&config.db, &config.author).map_err(Into::into)
 }
 
@@ -435,6 +442,8 @@ pub fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
         Command::Bench(a) => crate::bench::run(&a, config, &mut out)?,
         Command::Dedupe(a) => return crate::dedupe::run(a, show_progress, &mut out),
         Command::Estimate(a) => crate::estimate::run(&a, &mut out)?,
+        Command::Link(a) => return crate::link::link(&a, config, show_progress, &mut out),
+        Command::Review(a) => return crate::link::review(&a, config, show_progress, &mut out),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -535,11 +544,12 @@ fn demo(
     let report = result?;
     writeln!(
         out,
-        "built the demo store at {} in {:.1} s: {} people in {} lists, {} published figures, {} claims",
+        "built the demo store at {} in {:.1} s: {} people in {} lists ({} after linkage), {} published figures, {} claims",
         store.display(),
         started.elapsed().as_secs_f64(),
         report.people,
         report.lists.len(),
+        report.people_linked,
         report.figures,
         report.claims
     )?;

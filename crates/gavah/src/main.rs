@@ -9,6 +9,7 @@ mod cli;
 mod config;
 mod dedupe;
 mod estimate;
+mod link;
 mod output;
 mod progress;
 mod serve;

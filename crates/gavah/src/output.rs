@@ -77,8 +77,14 @@ pub fn figures(
             )?;
             writeln!(
                 out,
-                "{} distinct people from {} reports (distinct = same normalised name, place and date until linkage).",
-                r.people, r.reports
+                "{} distinct people from {} reports ({}).",
+                r.people,
+                r.reports,
+                if r.linked {
+                    "linked: reports of one person joined by `gavah link` and human decisions"
+                } else {
+                    "not linked yet: distinct = same normalised name, place and date; run `gavah link`"
+                }
             )?;
             let by = by.unwrap_or(ByArg::Outcome);
             let rows = breakdown(r, by);

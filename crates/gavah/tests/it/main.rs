@@ -12,6 +12,7 @@ mod dedupe;
 mod estimate;
 mod figures;
 mod import;
+mod link;
 mod protected;
 mod reimport;
 mod web;

@@ -1,0 +1,697 @@
+//! Linkage on the store: which reports are the same person. `gavah link` trains
+//! (or reuses) the linkage model, clusters every named report honouring the
+//! human decisions, and rewrites each report's person id so that the figures
+//! count distinct people; `gavah review` records decisions.
+//!
+//! Architecture invariant: the people a store counts are a function of its
+//! entries. The model is an entry (`link-model`), the decisions are entries
+//! (`link-decision`), and clustering with a given model is deterministic, so a
+//! rebuild, or another node holding the same entries, counts the same people.
+//!
+//! Architecture invariant: an unnamed report is never merged by the machine
+//! (merging two unnamed victims would erase one); only a human decision can
+//! join it to another report.
+
+use crate::{App, AppError, Progress};
+use gavah_core::EntryId;
+use gavah_entry::{Body, LinkDecisionBody, LinkModelBody};
+use gavah_link::cluster::{Clustering, Constraints, ReviewItem, review_queue};
+use gavah_link::data::{Dataset, FieldKind};
+use gavah_link::model::{Explanation, Model, TermFrequencies};
+use gavah_link::{LinkOptions, LinkOutput, Phase};
+use gavah_store::{LinkRecord, StoredDecision, Writer};
+use rustc_hash::FxHashMap;
+use std::time::Instant;
+
+/// The fields a report is compared on, in the order the data set holds them.
+const SCHEMA: [(&str, FieldKind); 5] = [
+    ("name", FieldKind::FullName),
+    ("sex", FieldKind::Text),
+    ("age", FieldKind::Age),
+    ("date", FieldKind::Date),
+    ("place", FieldKind::Place),
+];
+
+/// What `gavah link` is asked to do.
+#[derive(Debug, Clone)]
+pub struct LinkRequest {
+    /// Estimate a new model even when the store has one.
+    pub retrain: bool,
+    /// Match probability at or above which reports may join (default 0.5, or
+    /// the stored model's).
+    pub threshold: Option<f64>,
+    /// Seed of the random pairs that estimate u.
+    pub seed: u64,
+}
+
+impl Default for LinkRequest {
+    fn default() -> Self {
+        LinkRequest {
+            retrain: false,
+            threshold: None,
+            seed: 42,
+        }
+    }
+}
+
+/// What a linkage run did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LinkReport {
+    /// Reports in the store.
+    pub reports: u64,
+    /// Named reports, the ones the machine compares.
+    pub named: u64,
+    /// Candidate pairs scored.
+    pub pairs: u64,
+    /// Distinct people before and after.
+    pub people_before: u64,
+    pub people_after: u64,
+    /// Reports whose person id changed.
+    pub changed: u64,
+    /// Whether a new model was estimated (and recorded as an entry).
+    pub trained: bool,
+    pub threshold: f64,
+    /// Human decisions honoured.
+    pub decisions: u64,
+    /// Uncertain pairs waiting for review.
+    pub review_pending: u64,
+    /// Seconds per phase.
+    pub timings: Vec<(String, f64)>,
+}
+
+/// One pair for review: both reports' public fields and why the model scored
+/// them as it did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReviewPair {
+    pub a: ReviewSide,
+    pub b: ReviewSide,
+    pub probability: f64,
+    /// Whether the two reports are counted as one person now.
+    pub together: bool,
+    pub explanation: Explanation,
+}
+
+/// One side of a review pair: the report's compared fields and where it came
+/// from (source, batch file and row), never its protected fields.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReviewSide {
+    pub report: String,
+    pub source: String,
+    pub file: String,
+    pub row: u64,
+    pub fields: Vec<(String, String)>,
+}
+
+/// Bridges the linker's progress phases to the app's progress bars.
+struct PhaseProgress<'a>(&'a dyn Progress);
+
+impl gavah_link::Progress for PhaseProgress<'_> {
+    fn start(&self, phase: Phase, total: u64) {
+        self.0.start(&phase.to_string(), total);
+    }
+    fn set(&self, done: u64) {
+        self.0.set(done);
+    }
+    fn finish(&self) {
+        self.0.finish();
+    }
+}
+
+/// The raw value of each schema field for one report.
+fn values(r: &LinkRecord) -> [String; 5] {
+    let g = gavah_core::gazetteer::gazetteer();
+    let event_year = r
+        .date
+        .as_ref()
+        .and_then(|(d, _)| d.get(..4))
+        .and_then(|y| y.parse::<i64>().ok());
+    // An age, or the age a birth year gives at the event: lists give either.
+    let age = match (r.age, r.birth_year, event_year) {
+        (Some(a), _, _) => a.to_string(),
+        (None, Some(b), Some(y)) if (0..=130).contains(&(y - b)) => (y - b).to_string(),
+        _ => String::new(),
+    };
+    let date = match &r.date {
+        Some((d, p)) => match p.as_str() {
+            "day" => d.clone(),
+            "month" => d.get(..7).unwrap_or("").to_string(),
+            "year" => d.get(..4).unwrap_or("").to_string(),
+            _ => String::new(),
+        },
+        None => String::new(),
+    };
+    let place = match (r.city, &r.province) {
+        (Some(c), _) => u32::try_from(c)
+            .ok()
+            .and_then(|c| g.city_by_id(c))
+            .map(|c| c.name_en.clone())
+            .unwrap_or_default(),
+        (None, Some(p)) => g
+            .province_by_iso(p)
+            .map(|p| p.name_en.clone())
+            .unwrap_or_default(),
+        (None, None) => r.place_text.clone().unwrap_or_default(),
+    };
+    [
+        r.name.clone().unwrap_or_default(),
+        r.sex.clone().unwrap_or_default(),
+        age,
+        date,
+        place,
+    ]
+}
+
+/// The data set of named reports, and the report index of each of its rows.
+fn dataset(records: &[LinkRecord]) -> (Dataset, Vec<usize>) {
+    let schema: Vec<(String, FieldKind)> =
+        SCHEMA.iter().map(|(n, k)| ((*n).to_string(), *k)).collect();
+    let mut data = Dataset::new(&schema);
+    let mut rows = Vec::new();
+    for (i, r) in records.iter().enumerate() {
+        if r.name.as_deref().is_some_and(|n| !n.trim().is_empty()) {
+            data.push(0, &values(r));
+            rows.push(i);
+        }
+    }
+    data.finish();
+    (data, rows)
+}
+
+/// A finished clustering of every report (not only the named ones).
+struct Linked {
+    records: Vec<LinkRecord>,
+    data: Dataset,
+    rows: Vec<usize>,
+    out: Option<LinkOutput>,
+    /// Final cluster label (a report index) per report.
+    label: Vec<usize>,
+    decisions: Vec<StoredDecision>,
+}
+
+fn find(parent: &mut [usize], mut x: usize) -> usize {
+    while parent[x] != x {
+        parent[x] = parent[parent[x]];
+        x = parent[x];
+    }
+    x
+}
+
+/// Runs the linker over the records with the decisions as constraints.
+fn cluster_records(
+    records: Vec<LinkRecord>,
+    decisions: Vec<StoredDecision>,
+    opts: &LinkOptions,
+    progress: &dyn Progress,
+) -> Result<Linked, AppError> {
+    let (data, rows) = dataset(&records);
+    let by_id: FxHashMap<EntryId, usize> =
+        records.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+    let mut row_of = vec![usize::MAX; records.len()];
+    for (row, &i) in rows.iter().enumerate() {
+        row_of[i] = row;
+    }
+    let mut constraints = Constraints::default();
+    // Must-links touching an unnamed report are applied after clustering.
+    let mut late: Vec<(usize, usize)> = Vec::new();
+    for d in &decisions {
+        let (Some(&a), Some(&b)) = (by_id.get(&d.a), by_id.get(&d.b)) else {
+            continue;
+        };
+        let (ra, rb) = (row_of[a], row_of[b]);
+        if ra == usize::MAX || rb == usize::MAX {
+            if d.same {
+                late.push((a, b));
+            }
+            continue;
+        }
+        let pair = (
+            u32::try_from(ra).unwrap_or(u32::MAX),
+            u32::try_from(rb).unwrap_or(u32::MAX),
+        );
+        if d.same {
+            constraints.must_link.push(pair);
+        } else {
+            constraints.cannot_link.push(pair);
+        }
+    }
+    // Blocking on names only. Rules on the event date and province would bring
+    // in many pairs of different people killed or detained on the same day in
+    // the same province; unsupervised EM then learns "same date" as the mark of
+    // a non-match (on the demo, F1 fell from 0.84 to 0.11). Name keys and
+    // phonetic keys already catch transliteration and script variants.
+    let mut opts = opts.clone();
+    if opts.rules.is_none() {
+        use gavah_link::blocking::KeyPart;
+        opts.rules = Some(
+            gavah_link::blocking::default_rules(&data)
+                .into_iter()
+                .filter(|r| {
+                    r.parts.iter().all(|p| {
+                        !matches!(
+                            p,
+                            KeyPart::Exact(_) | KeyPart::Year(_) | KeyPart::Province(_)
+                        )
+                    })
+                })
+                .collect(),
+        );
+    }
+    let opts = &opts;
+    let out = if data.len() >= 2 {
+        Some(
+            gavah_link::link(&data, opts, &constraints, &PhaseProgress(progress), None)
+                .map_err(|e| AppError::Other(format!("linkage failed: {e}")))?,
+        )
+    } else {
+        None
+    };
+    let mut parent: Vec<usize> = (0..records.len()).collect();
+    if let Some(out) = &out {
+        for (row, &c) in out.clustering.cluster_of.iter().enumerate() {
+            let (a, b) = (rows[row], rows[c as usize]);
+            let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
+            if ra != rb {
+                parent[ra] = rb;
+            }
+        }
+    }
+    for (a, b) in late {
+        let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
+        if ra != rb {
+            parent[ra] = rb;
+        }
+    }
+    let label: Vec<usize> = (0..records.len()).map(|i| find(&mut parent, i)).collect();
+    Ok(Linked {
+        records,
+        data,
+        rows,
+        out,
+        label,
+        decisions,
+    })
+}
+
+impl Linked {
+    /// Each report's person id: the id of its cluster's earliest report (by
+    /// clock, then id), so a person's id stays when later reports join.
+    fn pids(&self) -> Vec<(i64, i64)> {
+        let mut founder: FxHashMap<usize, usize> = FxHashMap::default();
+        for (i, &l) in self.label.iter().enumerate() {
+            let r = &self.records[i];
+            founder
+                .entry(l)
+                .and_modify(|f| {
+                    let cur = &self.records[*f];
+                    if (r.hlc, r.id.as_bytes()) < (cur.hlc, cur.id.as_bytes()) {
+                        *f = i;
+                    }
+                })
+                .or_insert(i);
+        }
+        self.label
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let f = &self.records[founder[l]];
+                (self.records[i].seq, cluster_pid(f.id))
+            })
+            .collect()
+    }
+
+    fn people(&self) -> u64 {
+        self.label
+            .iter()
+            .enumerate()
+            .filter(|&(i, &l)| i == l)
+            .count() as u64
+    }
+
+    /// The engine's clustering over named rows, for the review queue.
+    fn clustering(&self) -> Clustering {
+        let mut first: FxHashMap<usize, u32> = FxHashMap::default();
+        let cluster_of = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(row, &i)| *first.entry(self.label[i]).or_insert(row as u32))
+            .collect();
+        Clustering { cluster_of }
+    }
+
+    /// Uncertain pairs not yet decided, most consequential first.
+    fn review(&self, limit: usize) -> Vec<ReviewItem> {
+        let Some(out) = &self.out else {
+            return Vec::new();
+        };
+        let decided: rustc_hash::FxHashSet<(EntryId, EntryId)> =
+            self.decisions.iter().map(|d| (d.a, d.b)).collect();
+        let clustering = self.clustering();
+        review_queue(&clustering, &out.pairs, &out.probabilities, 0.4, usize::MAX)
+            .into_iter()
+            .filter(|item| {
+                let (a, b) = ordered(
+                    self.records[self.rows[item.a as usize]].id,
+                    self.records[self.rows[item.b as usize]].id,
+                );
+                !decided.contains(&(a, b))
+            })
+            .take(limit)
+            .collect()
+    }
+}
+
+/// The public id of a cluster named by its founding report.
+fn cluster_pid(founder: EntryId) -> i64 {
+    gavah_store::person_id(&format!("c:{founder}"))
+}
+
+fn ordered(a: EntryId, b: EntryId) -> (EntryId, EntryId) {
+    if a.as_bytes() <= b.as_bytes() {
+        (a, b)
+    } else {
+        (b, a)
+    }
+}
+
+fn ppm(x: f64) -> u32 {
+    // Probabilities are checked to lie in 0..=1 before this.
+    (x * 1_000_000.0).round().clamp(0.0, 1_000_000.0) as u32
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+fn distinct(pids: impl Iterator<Item = i64>) -> u64 {
+    pids.collect::<rustc_hash::FxHashSet<i64>>().len() as u64
+}
+
+impl App {
+    /// Links the store: clusters every report, with the stored model or a newly
+    /// estimated one, and rewrites person ids so the figures count people.
+    /// One transaction: the model entry and the new ids commit together.
+    pub fn link(
+        &mut self,
+        req: &LinkRequest,
+        progress: &dyn Progress,
+    ) -> Result<LinkReport, AppError> {
+        if let Some(t) = req.threshold
+            && !(0.0..=1.0).contains(&t)
+        {
+            return Err(AppError::Invalid(format!(
+                "the threshold must be a probability between 0 and 1, not {t}"
+            )));
+        }
+        let key = self.store.team_key().clone();
+        let node = self.store.node();
+        let author = self.author.clone();
+        let mut w = self.store.writer()?;
+        let report = link_in(&mut w, req, progress, |w, body| {
+            let hlc = w.tick();
+            let e = gavah_entry::Entry::new(&key, node, &author, hlc, body);
+            w.append(&e)?;
+            Ok(())
+        })?;
+        w.commit()?;
+        Ok(report)
+    }
+
+    /// Re-links with the stored model after reports or decisions changed;
+    /// does nothing on a store that was never linked.
+    pub fn relink(&mut self, progress: &dyn Progress) -> Result<Option<LinkReport>, AppError> {
+        if self.store.link_model()?.is_none() {
+            return Ok(None);
+        }
+        self.link(&LinkRequest::default(), progress).map(Some)
+    }
+
+    /// Uncertain pairs for a human to decide, most consequential first.
+    pub fn review_queue(
+        &self,
+        limit: usize,
+        progress: &dyn Progress,
+    ) -> Result<Vec<ReviewPair>, AppError> {
+        let Some(stored) = self.store.link_model()? else {
+            return Err(AppError::Invalid(
+                "this store has not been linked yet; run `gavah link` first".into(),
+            ));
+        };
+        let (model, opts) = model_options(&stored)?;
+        let linked = cluster_records(
+            self.store.link_records()?,
+            self.store.link_decisions()?,
+            &opts,
+            progress,
+        )?;
+        if linked.out.is_none() {
+            return Ok(Vec::new());
+        }
+        let cmp = gavah_link::compare::Comparator::new(&linked.data);
+        let tf = TermFrequencies::new(&model, &cmp);
+        let batches: FxHashMap<EntryId, (String, String)> = self
+            .store
+            .batch_labels()?
+            .into_iter()
+            .map(|(id, source, file)| (id, (source, file)))
+            .collect();
+        let side = |row: u32| -> ReviewSide {
+            let i = linked.rows[row as usize];
+            let r = &linked.records[i];
+            let (source, file) = batches.get(&r.batch).cloned().unwrap_or_default();
+            let fields = SCHEMA
+                .iter()
+                .zip(values(r))
+                .map(|((n, _), v)| ((*n).to_string(), v))
+                .collect();
+            ReviewSide {
+                report: r.id.to_string(),
+                source,
+                file,
+                row: r.row,
+                fields,
+            }
+        };
+        Ok(linked
+            .review(limit)
+            .into_iter()
+            .map(|item| ReviewPair {
+                a: side(item.a),
+                b: side(item.b),
+                probability: f64::from(item.probability),
+                together: item.together,
+                explanation: model.explain(&cmp, &tf, item.a as usize, item.b as usize),
+            })
+            .collect())
+    }
+
+    /// Records a human decision on two reports (by their ids). Returns the
+    /// decision's entry id. The clusters change at the next [`App::relink`].
+    pub fn decide(
+        &mut self,
+        a: &str,
+        b: &str,
+        same: bool,
+        note: Option<String>,
+    ) -> Result<EntryId, AppError> {
+        let a = self.report_id(a)?;
+        let b = self.report_id(b)?;
+        if a == b {
+            return Err(AppError::Invalid(
+                "a decision needs two different reports".into(),
+            ));
+        }
+        let (a, b) = ordered(a, b);
+        let id = self.append_one(vec![Body::LinkDecision(LinkDecisionBody {
+            a,
+            b,
+            same,
+            note,
+            made_ms: now_ms(),
+        })])?;
+        Ok(id)
+    }
+
+    fn report_id(&self, text: &str) -> Result<EntryId, AppError> {
+        let id: EntryId = text.trim().parse().map_err(|_| {
+            AppError::Invalid(format!(
+                "'{text}' is not a report id (32 hexadecimal digits, as `gavah review` shows them)"
+            ))
+        })?;
+        if !self.store.report_exists(id)? {
+            return Err(AppError::Invalid(format!(
+                "no report has the id {id} in this store"
+            )));
+        }
+        Ok(id)
+    }
+}
+
+/// Re-links inside an open transaction with the stored model, when the store
+/// has one. With the stored model and its own threshold, a run records no
+/// entry, so nothing is appended here.
+pub(crate) fn relink_in(w: &mut Writer<'_>, progress: &dyn Progress) -> Result<(), AppError> {
+    if w.link_model()?.is_none() {
+        return Ok(());
+    }
+    link_in(w, &LinkRequest::default(), progress, |_, _| {
+        Err(AppError::Other(
+            "a re-link with the stored model tried to record a new model".into(),
+        ))
+    })?;
+    Ok(())
+}
+
+impl App {
+    /// Pairwise precision, recall and F1 of the store's people against a
+    /// ground truth CSV with the columns `file,row,person_id` (as the demo
+    /// writes it: the file name an import batch came from and the row number).
+    /// Reports with no truth row are left out.
+    pub fn link_scores(
+        &self,
+        truth: &std::path::Path,
+    ) -> Result<gavah_link::metrics::PairwiseScores, AppError> {
+        let bad = |why: String| AppError::Invalid(format!("{}: {why}", truth.display()));
+        let mut reader = csv::Reader::from_path(truth).map_err(|e| bad(e.to_string()))?;
+        let headers = reader.headers().map_err(|e| bad(e.to_string()))?.clone();
+        let col = |name: &str| {
+            headers
+                .iter()
+                .position(|h| h == name)
+                .ok_or_else(|| bad(format!("no '{name}' column (expected file,row,person_id)")))
+        };
+        let (fc, rc, pc) = (col("file")?, col("row")?, col("person_id")?);
+        let mut person: FxHashMap<(String, u64), u32> = FxHashMap::default();
+        let mut ids: FxHashMap<String, u32> = FxHashMap::default();
+        for (n, rec) in reader.records().enumerate() {
+            let rec = rec.map_err(|e| bad(e.to_string()))?;
+            let row: u64 =
+                rec.get(rc).unwrap_or("").parse().map_err(|_| {
+                    bad(format!("row {}: column 'row' must be a row number", n + 2))
+                })?;
+            let next = u32::try_from(ids.len()).unwrap_or(u32::MAX);
+            let pid = *ids
+                .entry(rec.get(pc).unwrap_or("").to_string())
+                .or_insert(next);
+            person.insert((rec.get(fc).unwrap_or("").to_string(), row), pid);
+        }
+        let files: FxHashMap<EntryId, String> = self
+            .store
+            .batch_labels()?
+            .into_iter()
+            .map(|(id, _, file)| (id, file))
+            .collect();
+        let mut cluster = Vec::new();
+        let mut truth_of = Vec::new();
+        let mut clusters: FxHashMap<i64, u32> = FxHashMap::default();
+        for r in self.store.link_records()? {
+            let Some(file) = files.get(&r.batch) else {
+                continue;
+            };
+            let Some(&t) = person.get(&(file.clone(), r.row)) else {
+                continue;
+            };
+            let next = u32::try_from(clusters.len()).unwrap_or(u32::MAX);
+            cluster.push(*clusters.entry(r.pid).or_insert(next));
+            truth_of.push(t);
+        }
+        if cluster.is_empty() {
+            return Err(bad(
+                "no report of this store matches a row of the truth file".into(),
+            ));
+        }
+        Ok(gavah_link::metrics::pairwise(&cluster, &truth_of, None))
+    }
+}
+
+/// The engine's model and options from a stored model entry.
+fn model_options(stored: &gavah_store::StoredLinkModel) -> Result<(Model, LinkOptions), AppError> {
+    let model: Model = serde_json::from_str(&stored.model).map_err(|e| {
+        AppError::Other(format!(
+            "the stored linkage model {} cannot be read ({e}); run `gavah link --retrain`",
+            stored.id
+        ))
+    })?;
+    let opts = LinkOptions {
+        threshold: f64::from(stored.threshold_ppm) / 1e6,
+        min_support: f64::from(stored.min_support_ppm) / 1e6,
+        model: Some(model.clone()),
+        ..LinkOptions::default()
+    };
+    Ok((model, opts))
+}
+
+/// The link run inside an open transaction; `record` appends an entry.
+fn link_in(
+    w: &mut Writer<'_>,
+    req: &LinkRequest,
+    progress: &dyn Progress,
+    record: impl Fn(&mut Writer<'_>, Body) -> Result<(), AppError>,
+) -> Result<LinkReport, AppError> {
+    let started = Instant::now();
+    let stored = w.link_model()?;
+    let (mut opts, trained) = match (&stored, req.retrain) {
+        (Some(s), false) => (model_options(s)?.1, false),
+        _ => (
+            LinkOptions {
+                seed: req.seed,
+                ..LinkOptions::default()
+            },
+            true,
+        ),
+    };
+    if let Some(t) = req.threshold {
+        opts.threshold = t;
+    }
+    progress.start("reading reports", 0);
+    let records = w.link_records()?;
+    let decisions = w.link_decisions()?;
+    progress.finish();
+    let read = started.elapsed().as_secs_f64();
+    let people_before = distinct(records.iter().map(|r| r.pid));
+    let linked = cluster_records(records, decisions, &opts, progress)?;
+    let pids = linked.pids();
+    let t = Instant::now();
+    progress.start("writing person ids", pids.len() as u64);
+    let changed = w.set_pids(&pids)?;
+    progress.finish();
+    let mut timings = vec![("reading".to_string(), read)];
+    if let Some(out) = &linked.out {
+        timings.extend(out.timings.iter().map(|p| (p.phase.to_string(), p.seconds)));
+    }
+    timings.push(("writing".to_string(), t.elapsed().as_secs_f64()));
+    let model_changed = trained
+        || stored
+            .as_ref()
+            .is_some_and(|s| s.threshold_ppm != ppm(opts.threshold));
+    if model_changed && let Some(out) = &linked.out {
+        let model = serde_json::to_string(&out.model)
+            .map_err(|e| AppError::Other(format!("cannot record the linkage model: {e}")))?;
+        record(
+            w,
+            Body::LinkModel(LinkModelBody {
+                model,
+                threshold_ppm: ppm(opts.threshold),
+                min_support_ppm: ppm(opts.min_support),
+                made_ms: now_ms(),
+            }),
+        )?;
+    }
+    let review_pending = linked.review(usize::MAX).len() as u64;
+    Ok(LinkReport {
+        reports: linked.records.len() as u64,
+        named: linked.rows.len() as u64,
+        pairs: linked.out.as_ref().map_or(0, |o| o.pairs.len() as u64),
+        people_before,
+        people_after: linked.people(),
+        changed,
+        trained: model_changed && linked.out.is_some(),
+        threshold: opts.threshold,
+        decisions: linked.decisions.len() as u64,
+        review_pending,
+        timings,
+    })
+}

@@ -1,0 +1,266 @@
+//! What linkage reads from the store and writes back: one record per report
+//! with the fields the linker compares, the model and the human decisions in
+//! force, and each report's person id once clusters are known.
+//!
+//! The store knows no linker: it hands out plain rows and takes back pids.
+
+use crate::{Store, StoreError, Writer};
+use gavah_core::EntryId;
+use rusqlite::{Connection, OptionalExtension};
+
+/// The fields of one report that linkage compares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkRecord {
+    /// The report's local row (`reports.seq`), to write its pid back.
+    pub seq: i64,
+    pub id: EntryId,
+    /// The clock of the report's entry: the earliest member names a cluster.
+    pub hlc: u64,
+    pub batch: EntryId,
+    pub row: u64,
+    /// The name as written (`reports.name`), if named.
+    pub name: Option<String>,
+    pub sex: Option<String>,
+    pub age: Option<i64>,
+    pub birth_year: Option<i64>,
+    /// The first dated outcome's date (ISO) and precision.
+    pub date: Option<(String, String)>,
+    /// The first located outcome's province and city.
+    pub province: Option<String>,
+    pub city: Option<i64>,
+    pub place_text: Option<String>,
+    /// The report's pid now.
+    pub pid: i64,
+}
+
+/// The linkage model in force: the latest `link-model` entry by clock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredLinkModel {
+    pub id: EntryId,
+    pub model: String,
+    pub threshold_ppm: u32,
+    pub min_support_ppm: u32,
+    pub made_ms: u64,
+    pub author_node: Vec<u8>,
+}
+
+/// A human decision in force on a pair of reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDecision {
+    pub a: EntryId,
+    pub b: EntryId,
+    pub same: bool,
+    pub author: String,
+    pub made_ms: u64,
+}
+
+fn id_of(bytes: &[u8], what: &str) -> Result<EntryId, StoreError> {
+    EntryId::from_slice(bytes).ok_or_else(|| StoreError::Corrupt(what.to_string()))
+}
+
+fn link_records(conn: &Connection) -> Result<Vec<LinkRecord>, StoreError> {
+    // One row per (report, outcome), in report order; the first dated and the
+    // first located outcome of each report are kept.
+    let mut stmt = conn.prepare(
+        "SELECT r.seq, r.id, e.hlc, r.batch, r.row, r.name, r.sex, r.age, r.birth_year,
+                o.date, o.precision, o.province, o.city, o.place_text, r.pid
+         FROM reports r JOIN entries e ON e.seq = r.seq
+         LEFT JOIN outcomes o ON o.report = r.seq
+         ORDER BY r.seq, o.outcome",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut out: Vec<LinkRecord> = Vec::new();
+    while let Some(r) = rows.next()? {
+        let seq: i64 = r.get(0)?;
+        if out.last().is_none_or(|l| l.seq != seq) {
+            let id: Vec<u8> = r.get(1)?;
+            let batch: Vec<u8> = r.get(3)?;
+            let hlc: i64 = r.get(2)?;
+            let row: i64 = r.get(4)?;
+            out.push(LinkRecord {
+                seq,
+                id: id_of(&id, "reports.id")?,
+                hlc: u64::try_from(hlc).unwrap_or(0),
+                batch: id_of(&batch, "reports.batch")?,
+                row: u64::try_from(row).unwrap_or(0),
+                name: r.get(5)?,
+                sex: r.get(6)?,
+                age: r.get(7)?,
+                birth_year: r.get(8)?,
+                date: None,
+                province: None,
+                city: None,
+                place_text: None,
+                pid: r.get(14)?,
+            });
+        }
+        let Some(rec) = out.last_mut() else { continue };
+        let date: Option<String> = r.get(9)?;
+        if rec.date.is_none()
+            && let Some(d) = date
+        {
+            let precision: String = r.get(10)?;
+            rec.date = Some((d, precision));
+        }
+        let province: Option<String> = r.get(11)?;
+        if rec.province.is_none() && province.is_some() {
+            rec.province = province;
+            rec.city = r.get(12)?;
+            rec.place_text = r.get(13)?;
+        }
+    }
+    Ok(out)
+}
+
+fn link_model(conn: &Connection) -> Result<Option<StoredLinkModel>, StoreError> {
+    conn.query_row(
+        "SELECT id, model, threshold_ppm, min_support_ppm, made_ms, node FROM link_models
+         ORDER BY hlc DESC, node DESC, id DESC LIMIT 1",
+        [],
+        |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, u32>(2)?,
+                r.get::<_, u32>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, Vec<u8>>(5)?,
+            ))
+        },
+    )
+    .optional()?
+    .map(
+        |(id, model, threshold_ppm, min_support_ppm, made_ms, node)| {
+            Ok(StoredLinkModel {
+                id: id_of(&id, "link_models.id")?,
+                model,
+                threshold_ppm,
+                min_support_ppm,
+                made_ms: u64::try_from(made_ms).unwrap_or(0),
+                author_node: node,
+            })
+        },
+    )
+    .transpose()
+}
+
+fn link_decisions(conn: &Connection) -> Result<Vec<StoredDecision>, StoreError> {
+    // The latest decision per pair by (hlc, node, id): the same on every node.
+    let mut stmt = conn.prepare(
+        "SELECT a, b, same, author, made_ms FROM (
+             SELECT a, b, same, author, made_ms,
+                    ROW_NUMBER() OVER (PARTITION BY a, b ORDER BY hlc DESC, node DESC, id DESC) AS n
+             FROM link_decisions)
+         WHERE n = 1 ORDER BY a, b",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let a: Vec<u8> = r.get(0)?;
+        let b: Vec<u8> = r.get(1)?;
+        let made: i64 = r.get(4)?;
+        out.push(StoredDecision {
+            a: id_of(&a, "link_decisions.a")?,
+            b: id_of(&b, "link_decisions.b")?,
+            same: r.get(2)?,
+            author: r.get(3)?,
+            made_ms: u64::try_from(made).unwrap_or(0),
+        });
+    }
+    Ok(out)
+}
+
+impl Store {
+    /// Every report with the fields linkage compares, in local order.
+    pub fn link_records(&self) -> Result<Vec<LinkRecord>, StoreError> {
+        link_records(self.conn())
+    }
+
+    /// The linkage model in force, if the store was ever linked.
+    pub fn link_model(&self) -> Result<Option<StoredLinkModel>, StoreError> {
+        link_model(self.conn())
+    }
+
+    /// The human decisions in force, one per pair.
+    pub fn link_decisions(&self) -> Result<Vec<StoredDecision>, StoreError> {
+        link_decisions(self.conn())
+    }
+
+    /// Whether a report with this id exists.
+    pub fn report_exists(&self, id: EntryId) -> Result<bool, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT 1 FROM reports WHERE id = ?1",
+                [id.as_bytes()],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
+    /// Each import batch's id, source name and file name: for documenters'
+    /// views such as the review queue, never for public output (a protected
+    /// source's name is in it).
+    pub fn batch_labels(&self) -> Result<Vec<(EntryId, String, String)>, StoreError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT b.id, s.name, b.file_name FROM batches b JOIN sources s ON s.id = b.source",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let id: Vec<u8> = r.get(0)?;
+            out.push((id_of(&id, "batches.id")?, r.get(1)?, r.get(2)?));
+        }
+        Ok(out)
+    }
+
+    /// The ids of the reports behind a public person id.
+    pub fn reports_of_pid(&self, pid: i64) -> Result<Vec<EntryId>, StoreError> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT id FROM reports WHERE pid = ?1 ORDER BY id")?;
+        let mut rows = stmt.query([pid])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let id: Vec<u8> = r.get(0)?;
+            out.push(id_of(&id, "reports.id")?);
+        }
+        Ok(out)
+    }
+}
+
+impl Writer<'_> {
+    /// [`Store::link_records`] inside this transaction.
+    pub fn link_records(&mut self) -> Result<Vec<LinkRecord>, StoreError> {
+        link_records(self.conn()?)
+    }
+
+    /// [`Store::link_model`] inside this transaction.
+    pub fn link_model(&mut self) -> Result<Option<StoredLinkModel>, StoreError> {
+        link_model(self.conn()?)
+    }
+
+    /// [`Store::link_decisions`] inside this transaction.
+    pub fn link_decisions(&mut self) -> Result<Vec<StoredDecision>, StoreError> {
+        link_decisions(self.conn()?)
+    }
+
+    /// Sets the person id of reports (by `seq`), as linkage decided, and
+    /// recomputes the documented counts at commit. Returns how many changed.
+    pub fn set_pids(&mut self, pids: &[(i64, i64)]) -> Result<u64, StoreError> {
+        let conn = self.conn()?;
+        let mut stmt =
+            conn.prepare_cached("UPDATE reports SET pid = ?2 WHERE seq = ?1 AND pid != ?2")?;
+        let mut changed = 0u64;
+        for &(seq, pid) in pids {
+            changed += stmt.execute([seq, pid])? as u64;
+        }
+        drop(stmt);
+        conn.execute("DELETE FROM meta WHERE key = 'relink_needed'", [])?;
+        if changed > 0 {
+            self.mark_counts_stale();
+        }
+        Ok(changed)
+    }
+}
