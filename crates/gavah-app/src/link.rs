@@ -15,10 +15,11 @@
 use crate::{App, AppError, Progress};
 use gavah_core::EntryId;
 use gavah_entry::{Body, LinkDecisionBody, LinkModelBody};
-use gavah_link::cluster::{Clustering, Constraints, ReviewItem, review_queue};
+use gavah_link::blocking::{BlockingRule, KeyPart};
+use gavah_link::cluster::{ClusterOptions, Clustering, Constraints, ReviewItem, review_queue};
 use gavah_link::data::{Dataset, FieldKind};
 use gavah_link::model::{Explanation, Model, TermFrequencies};
-use gavah_link::{LinkOptions, LinkOutput, Phase};
+use gavah_link::{LinkOptions, Phase};
 use gavah_store::{LinkRecord, StoredDecision, Writer};
 use rustc_hash::FxHashMap;
 use std::time::Instant;
@@ -182,7 +183,7 @@ struct Linked {
     records: Vec<LinkRecord>,
     data: Dataset,
     rows: Vec<usize>,
-    out: Option<LinkOutput>,
+    scores: Option<Scores>,
     /// Final cluster label (a report index) per report.
     label: Vec<usize>,
     decisions: Vec<StoredDecision>,
@@ -200,7 +201,7 @@ fn find(parent: &mut [usize], mut x: usize) -> usize {
 fn cluster_records(
     records: Vec<LinkRecord>,
     decisions: Vec<StoredDecision>,
-    opts: &LinkOptions,
+    run: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<Linked, AppError> {
     let (data, rows) = dataset(&records);
@@ -234,40 +235,14 @@ fn cluster_records(
             constraints.cannot_link.push(pair);
         }
     }
-    // Blocking on names only. Rules on the event date and province would bring
-    // in many pairs of different people killed or detained on the same day in
-    // the same province; unsupervised EM then learns "same date" as the mark of
-    // a non-match (on the demo, F1 fell from 0.84 to 0.11). Name keys and
-    // phonetic keys already catch transliteration and script variants.
-    let mut opts = opts.clone();
-    if opts.rules.is_none() {
-        use gavah_link::blocking::KeyPart;
-        opts.rules = Some(
-            gavah_link::blocking::default_rules(&data)
-                .into_iter()
-                .filter(|r| {
-                    r.parts.iter().all(|p| {
-                        !matches!(
-                            p,
-                            KeyPart::Exact(_) | KeyPart::Year(_) | KeyPart::Province(_)
-                        )
-                    })
-                })
-                .collect(),
-        );
-    }
-    let opts = &opts;
-    let out = if data.len() >= 2 {
-        Some(
-            gavah_link::link(&data, opts, &constraints, &PhaseProgress(progress), None)
-                .map_err(|e| AppError::Other(format!("linkage failed: {e}")))?,
-        )
+    let scores = if data.len() >= 2 {
+        Some(score_passes(&data, run, &constraints, progress)?)
     } else {
         None
     };
     let mut parent: Vec<usize> = (0..records.len()).collect();
-    if let Some(out) = &out {
-        for (row, &c) in out.clustering.cluster_of.iter().enumerate() {
+    if let Some(sc) = &scores {
+        for (row, &c) in sc.clustering.cluster_of.iter().enumerate() {
             let (a, b) = (rows[row], rows[c as usize]);
             let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
             if ra != rb {
@@ -286,9 +261,216 @@ fn cluster_records(
         records,
         data,
         rows,
-        out,
+        scores,
         label,
         decisions,
+    })
+}
+
+/// The linkage model a store records: one Fellegi–Sunter model per blocking
+/// pass, each estimated on that pass's candidate pairs.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct StoreModel {
+    version: u32,
+    /// Trained on pairs that share a name key or phonetic key.
+    by_name: Model,
+    /// Trained on pairs that share the event date and place; `None` when the
+    /// reports carry no dates and places.
+    by_place: Option<Model>,
+}
+
+impl StoreModel {
+    const VERSION: u32 = 1;
+}
+
+/// How a run links: the stored models (or `None` to estimate new ones) and
+/// the clustering settings.
+#[derive(Debug, Clone)]
+struct RunOptions {
+    models: Option<StoreModel>,
+    threshold: f64,
+    min_support: f64,
+    seed: u64,
+}
+
+/// Scored pairs of both passes and the clustering made from them.
+struct Scores {
+    pairs: Vec<(u32, u32)>,
+    probabilities: Vec<f32>,
+    /// Which pass scored each pair: 0 by name, 1 by date and place.
+    pass: Vec<u8>,
+    models: StoreModel,
+    clustering: Clustering,
+    timings: Vec<(String, f64)>,
+}
+
+/// Candidate pairs below which u stays as sampled from random pairs.
+const MIN_PAIRS_FOR_U_BY_EM: usize = 200;
+
+/// Two blocking passes, each with its own model, then one clustering.
+///
+/// Pairs that share a name key are scored by a model trained on such pairs;
+/// pairs that share the event date and place by one trained on those. Each
+/// model's u is estimated among its own candidates (EM on m and u), so it
+/// measures how often *candidate* non-matches agree: among name-blocked pairs
+/// the date, place and age tell people apart, among date-and-place-blocked
+/// pairs the name does. One model over the union would see non-matches that
+/// agree on the date (from the second pass) and learn the date as the mark of
+/// a non-match; a model with u from random pairs alone puts nearly every
+/// candidate in the match class (on the demo: F1 0.11 and 0.84 against 0.97).
+fn score_passes(
+    data: &Dataset,
+    run: &RunOptions,
+    constraints: &Constraints,
+    progress: &dyn Progress,
+) -> Result<Scores, AppError> {
+    let failed = |e: gavah_link::LinkError| AppError::Other(format!("linkage failed: {e}"));
+    let name_rules: Vec<BlockingRule> = gavah_link::blocking::default_rules(data)
+        .into_iter()
+        .filter(|r| {
+            r.parts.iter().all(|p| {
+                !matches!(
+                    p,
+                    KeyPart::Exact(_) | KeyPart::Year(_) | KeyPart::Province(_)
+                )
+            })
+        })
+        .collect();
+    let (date, place) = (3usize, 4usize);
+    let place_rules = vec![BlockingRule {
+        name: "event date + place".into(),
+        parts: vec![KeyPart::Exact(date), KeyPart::Exact(place)],
+        optional: false,
+    }];
+    let opts = |rules: Vec<BlockingRule>, model: Option<Model>, term_frequency: bool| LinkOptions {
+        threshold: run.threshold,
+        min_support: run.min_support,
+        rules: Some(rules),
+        seed: run.seed,
+        model,
+        min_pairs_for_u_by_em: MIN_PAIRS_FOR_U_BY_EM,
+        term_frequency,
+        ..LinkOptions::default()
+    };
+    let pp = PhaseProgress(progress);
+    let by_name = gavah_link::score(
+        data,
+        // Pairs here share a name key, and u is estimated among them: the
+        // frequency adjustment of the name (which assumes u of random pairs)
+        // would add eight bits to every common name.
+        &opts(
+            name_rules,
+            run.models.as_ref().map(|m| m.by_name.clone()),
+            false,
+        ),
+        &pp,
+        None,
+    )
+    .map_err(failed)?;
+    let has_places = data.columns[date].present > 0 && data.columns[place].present > 0;
+    let by_place = match &run.models {
+        Some(m) => match &m.by_place {
+            Some(model) => Some(
+                gavah_link::score(
+                    data,
+                    &opts(place_rules, Some(model.clone()), true),
+                    &pp,
+                    None,
+                )
+                .map_err(failed)?,
+            ),
+            None => None,
+        },
+        None if has_places => {
+            let s = gavah_link::score(data, &opts(place_rules, None, true), &pp, None)
+                .map_err(failed)?;
+            // A model estimated from no pairs says nothing: leave it out.
+            (!s.pairs.is_empty()).then_some(s)
+        }
+        None => None,
+    };
+    // The date-and-place pass may only join reports whose names are variants
+    // of one another (exact, same transliteration key, same sound, Jaro–Winkler
+    // at least 0.92, or given name and surname swapped). On the same day in the
+    // same city, two people of one age with loosely similar names are common,
+    // and a wrong merge erases a victim.
+    let by_place = by_place.map(|mut s| {
+        let cmp = gavah_link::compare::Comparator::new(data);
+        let mut levels = vec![0u8; cmp.fields.len()];
+        let keep: Vec<bool> = s
+            .pairs
+            .iter()
+            .map(|&(a, b)| {
+                cmp.levels(a as usize, b as usize, &mut levels);
+                let label = gavah_link::compare::level_label(
+                    FieldKind::FullName,
+                    levels.first().copied().unwrap_or(0),
+                );
+                matches!(
+                    label,
+                    "exact" | "same key" | "same sound" | "jw>=0.92" | "swapped"
+                )
+            })
+            .collect();
+        let mut k = keep.iter();
+        s.probabilities.retain(|_| *k.next().unwrap_or(&false));
+        let mut k = keep.iter();
+        s.pairs.retain(|_| *k.next().unwrap_or(&false));
+        s
+    });
+    let mut best: FxHashMap<(u32, u32), (f32, u8)> = FxHashMap::default();
+    let mut timings: Vec<(String, f64)> = Vec::new();
+    for (pass, scored) in [Some(&by_name), by_place.as_ref()].into_iter().enumerate() {
+        let Some(scored) = scored else { continue };
+        for (&pair, &p) in scored.pairs.iter().zip(&scored.probabilities) {
+            let e = best.entry(pair).or_insert((p, pass as u8));
+            if p > e.0 {
+                *e = (p, pass as u8);
+            }
+        }
+        let label = if pass == 0 {
+            "by name"
+        } else {
+            "by date and place"
+        };
+        timings.extend(
+            scored
+                .timings
+                .iter()
+                .map(|t| (format!("{} ({label})", t.phase), t.seconds)),
+        );
+    }
+    let mut merged: Vec<((u32, u32), (f32, u8))> = best.into_iter().collect();
+    merged.sort_unstable_by_key(|(pair, _)| *pair);
+    let pairs: Vec<(u32, u32)> = merged.iter().map(|(p, _)| *p).collect();
+    let probabilities: Vec<f32> = merged.iter().map(|(_, (p, _))| *p).collect();
+    let pass: Vec<u8> = merged.iter().map(|(_, (_, s))| *s).collect();
+    let clock = Instant::now();
+    progress.start("clustering", 0);
+    let clustering = gavah_link::cluster::cluster(
+        data.len(),
+        &pairs,
+        &probabilities,
+        constraints,
+        ClusterOptions {
+            threshold: run.threshold,
+            min_support: run.min_support,
+        },
+    )
+    .map_err(failed)?;
+    progress.finish();
+    timings.push(("clustering".into(), clock.elapsed().as_secs_f64()));
+    Ok(Scores {
+        pairs,
+        probabilities,
+        pass,
+        models: StoreModel {
+            version: StoreModel::VERSION,
+            by_name: by_name.model,
+            by_place: by_place.map(|s| s.model),
+        },
+        clustering,
+        timings,
     })
 }
 
@@ -341,7 +523,7 @@ impl Linked {
 
     /// Uncertain pairs not yet decided, most consequential first.
     fn review(&self, limit: usize) -> Vec<ReviewItem> {
-        let Some(out) = &self.out else {
+        let Some(out) = &self.scores else {
             return Vec::new();
         };
         let decided: rustc_hash::FxHashSet<(EntryId, EntryId)> =
@@ -440,18 +622,34 @@ impl App {
                 "this store has not been linked yet; run `gavah link` first".into(),
             ));
         };
-        let (model, opts) = model_options(&stored)?;
+        let run = run_options(&stored)?;
         let linked = cluster_records(
             self.store.link_records()?,
             self.store.link_decisions()?,
-            &opts,
+            &run,
             progress,
         )?;
-        if linked.out.is_none() {
+        let Some(scores) = &linked.scores else {
             return Ok(Vec::new());
-        }
+        };
         let cmp = gavah_link::compare::Comparator::new(&linked.data);
-        let tf = TermFrequencies::new(&model, &cmp);
+        let models: Vec<&Model> = [
+            Some(&scores.models.by_name),
+            scores.models.by_place.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let tfs: Vec<TermFrequencies> = models
+            .iter()
+            .map(|m| TermFrequencies::new(m, &cmp))
+            .collect();
+        let pass_of: FxHashMap<(u32, u32), u8> = scores
+            .pairs
+            .iter()
+            .copied()
+            .zip(scores.pass.iter().copied())
+            .collect();
         let batches: FxHashMap<EntryId, (String, String)> = self
             .store
             .batch_labels()?
@@ -483,7 +681,11 @@ impl App {
                 b: side(item.b),
                 probability: f64::from(item.probability),
                 together: item.together,
-                explanation: model.explain(&cmp, &tf, item.a as usize, item.b as usize),
+                explanation: {
+                    let pass = usize::from(pass_of.get(&(item.a, item.b)).copied().unwrap_or(0))
+                        .min(models.len() - 1);
+                    models[pass].explain(&cmp, &tfs[pass], item.a as usize, item.b as usize)
+                },
             })
             .collect())
     }
@@ -607,21 +809,29 @@ impl App {
     }
 }
 
-/// The engine's model and options from a stored model entry.
-fn model_options(stored: &gavah_store::StoredLinkModel) -> Result<(Model, LinkOptions), AppError> {
-    let model: Model = serde_json::from_str(&stored.model).map_err(|e| {
+/// The stored models and settings of a store's model entry.
+fn run_options(stored: &gavah_store::StoredLinkModel) -> Result<RunOptions, AppError> {
+    let unreadable = |why: String| {
         AppError::Other(format!(
-            "the stored linkage model {} cannot be read ({e}); run `gavah link --retrain`",
+            "the stored linkage model {} cannot be read ({why}); run `gavah link --retrain`",
             stored.id
         ))
-    })?;
-    let opts = LinkOptions {
+    };
+    let models: StoreModel =
+        serde_json::from_str(&stored.model).map_err(|e| unreadable(e.to_string()))?;
+    if models.version != StoreModel::VERSION {
+        return Err(unreadable(format!(
+            "format version {} is not {}",
+            models.version,
+            StoreModel::VERSION
+        )));
+    }
+    Ok(RunOptions {
+        models: Some(models),
         threshold: f64::from(stored.threshold_ppm) / 1e6,
         min_support: f64::from(stored.min_support_ppm) / 1e6,
-        model: Some(model.clone()),
-        ..LinkOptions::default()
-    };
-    Ok((model, opts))
+        seed: LinkRequest::default().seed,
+    })
 }
 
 /// The link run inside an open transaction; `record` appends an entry.
@@ -633,18 +843,20 @@ fn link_in(
 ) -> Result<LinkReport, AppError> {
     let started = Instant::now();
     let stored = w.link_model()?;
-    let (mut opts, trained) = match (&stored, req.retrain) {
-        (Some(s), false) => (model_options(s)?.1, false),
+    let (mut run, trained) = match (&stored, req.retrain) {
+        (Some(s), false) => (run_options(s)?, false),
         _ => (
-            LinkOptions {
+            RunOptions {
+                models: None,
+                threshold: LinkOptions::default().threshold,
+                min_support: LinkOptions::default().min_support,
                 seed: req.seed,
-                ..LinkOptions::default()
             },
             true,
         ),
     };
     if let Some(t) = req.threshold {
-        opts.threshold = t;
+        run.threshold = t;
     }
     progress.start("reading reports", 0);
     let records = w.link_records()?;
@@ -652,30 +864,30 @@ fn link_in(
     progress.finish();
     let read = started.elapsed().as_secs_f64();
     let people_before = distinct(records.iter().map(|r| r.pid));
-    let linked = cluster_records(records, decisions, &opts, progress)?;
+    let linked = cluster_records(records, decisions, &run, progress)?;
     let pids = linked.pids();
     let t = Instant::now();
     progress.start("writing person ids", pids.len() as u64);
     let changed = w.set_pids(&pids)?;
     progress.finish();
     let mut timings = vec![("reading".to_string(), read)];
-    if let Some(out) = &linked.out {
-        timings.extend(out.timings.iter().map(|p| (p.phase.to_string(), p.seconds)));
+    if let Some(sc) = &linked.scores {
+        timings.extend(sc.timings.iter().cloned());
     }
     timings.push(("writing".to_string(), t.elapsed().as_secs_f64()));
     let model_changed = trained
         || stored
             .as_ref()
-            .is_some_and(|s| s.threshold_ppm != ppm(opts.threshold));
-    if model_changed && let Some(out) = &linked.out {
-        let model = serde_json::to_string(&out.model)
+            .is_some_and(|s| s.threshold_ppm != ppm(run.threshold));
+    if model_changed && let Some(sc) = &linked.scores {
+        let model = serde_json::to_string(&sc.models)
             .map_err(|e| AppError::Other(format!("cannot record the linkage model: {e}")))?;
         record(
             w,
             Body::LinkModel(LinkModelBody {
                 model,
-                threshold_ppm: ppm(opts.threshold),
-                min_support_ppm: ppm(opts.min_support),
+                threshold_ppm: ppm(run.threshold),
+                min_support_ppm: ppm(run.min_support),
                 made_ms: now_ms(),
             }),
         )?;
@@ -684,12 +896,12 @@ fn link_in(
     Ok(LinkReport {
         reports: linked.records.len() as u64,
         named: linked.rows.len() as u64,
-        pairs: linked.out.as_ref().map_or(0, |o| o.pairs.len() as u64),
+        pairs: linked.scores.as_ref().map_or(0, |o| o.pairs.len() as u64),
         people_before,
         people_after: linked.people(),
         changed,
-        trained: model_changed && linked.out.is_some(),
-        threshold: opts.threshold,
+        trained: model_changed && linked.scores.is_some(),
+        threshold: run.threshold,
         decisions: linked.decisions.len() as u64,
         review_pending,
         timings,

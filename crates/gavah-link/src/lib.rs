@@ -19,4 +19,4 @@ pub mod dedupe;
 pub mod metrics;
 pub mod pipeline;
 
-pub use pipeline::{LinkOptions, LinkOutput, NoProgress, Phase, Progress, link};
+pub use pipeline::{LinkOptions, LinkOutput, NoProgress, Phase, Progress, Scored, link, score};

@@ -72,6 +72,13 @@ pub struct LinkOptions {
     pub em: EmOptions,
     /// A saved model to use instead of training.
     pub model: Option<Model>,
+    /// Candidate pairs below which EM keeps u as sampled from random pairs
+    /// ([`MIN_PAIRS_FOR_U_BY_EM`] by default).
+    pub min_pairs_for_u_by_em: usize,
+    /// Term-frequency adjustment of exact agreement (on by default). Turn it
+    /// off when u is estimated among candidates blocked on the adjusted field
+    /// itself: its frequency correction assumes u of random pairs.
+    pub term_frequency: bool,
 }
 
 impl Default for LinkOptions {
@@ -85,6 +92,8 @@ impl Default for LinkOptions {
             seed: 42,
             em: EmOptions::default(),
             model: None,
+            min_pairs_for_u_by_em: MIN_PAIRS_FOR_U_BY_EM,
+            term_frequency: true,
         }
     }
 }
@@ -108,6 +117,17 @@ pub struct LinkOutput {
     pub timings: Vec<PhaseTime>,
 }
 
+/// Scored candidate pairs: everything a run makes before clustering.
+#[derive(Debug, Clone)]
+pub struct Scored {
+    pub pairs: Vec<Pair>,
+    pub probabilities: Vec<f32>,
+    pub model: Model,
+    pub blocking: BlockingReport,
+    pub rules: Vec<BlockingRule>,
+    pub timings: Vec<PhaseTime>,
+}
+
 /// Links a data set: the whole pipeline. `truth` (an entity per record) only
 /// feeds the blocking report's recall ceiling.
 pub fn link(
@@ -117,6 +137,45 @@ pub fn link(
     progress: &dyn Progress,
     truth: Option<&[u32]>,
 ) -> Result<LinkOutput, LinkError> {
+    let scored = score(data, opts, progress, truth)?;
+    let clock = Instant::now();
+    progress.start(Phase::Clustering, 0);
+    let clustering = cluster(
+        data.len(),
+        &scored.pairs,
+        &scored.probabilities,
+        constraints,
+        ClusterOptions {
+            threshold: opts.threshold,
+            min_support: opts.min_support,
+        },
+    )?;
+    progress.finish();
+    let mut timings = scored.timings;
+    timings.push(PhaseTime {
+        phase: Phase::Clustering,
+        seconds: clock.elapsed().as_secs_f64(),
+    });
+    Ok(LinkOutput {
+        pairs: scored.pairs,
+        probabilities: scored.probabilities,
+        clustering,
+        model: scored.model,
+        blocking: scored.blocking,
+        rules: scored.rules,
+        timings,
+    })
+}
+
+/// Blocking, comparisons, EM (unless a model is given) and scoring: the
+/// candidate pairs with their match probabilities, not yet clustered, so a
+/// caller can combine runs with different blocking before clustering once.
+pub fn score(
+    data: &Dataset,
+    opts: &LinkOptions,
+    progress: &dyn Progress,
+    truth: Option<&[u32]>,
+) -> Result<Scored, LinkError> {
     if !(0.0..=1.0).contains(&opts.threshold) {
         return Err(LinkError::BadThreshold(opts.threshold));
     }
@@ -154,7 +213,7 @@ pub fn link(
     progress.finish();
     lap(Phase::Comparisons, &mut timings);
 
-    let model = match &opts.model {
+    let mut model = match &opts.model {
         Some(m) => {
             m.check_fits(&cmp)?;
             m.clone()
@@ -167,7 +226,7 @@ pub fn link(
             // Re-estimating u needs many pairs; on a small list the sampled u
             // is the better estimate.
             let em = EmOptions {
-                estimate_u: opts.em.estimate_u && patterns.len() >= MIN_PAIRS_FOR_U_BY_EM,
+                estimate_u: opts.em.estimate_u && patterns.len() >= opts.min_pairs_for_u_by_em,
                 ..opts.em
             };
             m.em(&counts, em);
@@ -176,6 +235,11 @@ pub fn link(
             m
         }
     };
+    if !opts.term_frequency {
+        for f in &mut model.fields {
+            f.term_frequency = false;
+        }
+    }
     lap(Phase::Em, &mut timings);
 
     progress.start(Phase::Scoring, pairs.len() as u64);
@@ -186,24 +250,9 @@ pub fn link(
     progress.finish();
     lap(Phase::Scoring, &mut timings);
 
-    progress.start(Phase::Clustering, 0);
-    let clustering = cluster(
-        data.len(),
-        &pairs,
-        &probabilities,
-        constraints,
-        ClusterOptions {
-            threshold: opts.threshold,
-            min_support: opts.min_support,
-        },
-    )?;
-    progress.finish();
-    lap(Phase::Clustering, &mut timings);
-
-    Ok(LinkOutput {
+    Ok(Scored {
         pairs,
         probabilities,
-        clustering,
         model,
         blocking,
         rules,
