@@ -164,7 +164,7 @@ fn decode_refuses_bad_frames() {
 
 #[test]
 fn config_is_validated() {
-    let ids = vec![EntryId([1; 16])];
+    let ids = [EntryId([1; 16])];
     for bad in [
         Config {
             max_frame: 100,

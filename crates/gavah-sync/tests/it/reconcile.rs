@@ -1,6 +1,9 @@
 //! Tests of the reconcile module: both state machines driven in memory through
 //! the real encoding, on random sets, with lost messages and forced collisions.
 
+// Test helpers outside `#[test]` functions unwrap too: a panic is the report.
+#![allow(clippy::unwrap_used)]
+
 use gavah_sync::reconcile::{
     Config, EntryId, Initiator, Message, ReconcileError, Responder, SessionId, ShortId,
     decode_flight, encode_flight, fuzz,
