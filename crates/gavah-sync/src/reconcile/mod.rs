@@ -22,9 +22,11 @@
 //! `j` with probability `2/(j+2)`, and a cell holds the XOR of its short ids,
 //! the XOR of their 32-bit checksums and their count modulo 256. The
 //! [`Responder`] codes its own set into the same cells, subtracts, and peels:
-//! a cell left with one id (count ±1, checksum matching, and the id in its own
-//! set exactly when the count says it is its own) yields that id, which is
-//! removed from all its other cells. A difference of `d` ids decodes from about
+//! a cell left with one id (count ±1, checksum matching, the id's own cell
+//! sequence passing through that cell, and the id in the responder's set
+//! exactly when the count says it is the responder's) yields that id, which
+//! is removed from all its other cells. Those extra checks are what let a
+//! cell carry only a 32-bit checksum and a one-byte count. A difference of `d` ids decodes from about
 //! 1.35·d to 2·d cells (more for small `d`), *whatever the set sizes*, so the
 //! bytes grow with `d` alone: 13 bytes a cell plus 8 bytes a difference to
 //! report it back. Cells stream in flights; the responder asks for more,

@@ -236,6 +236,8 @@ pub(crate) struct Decoder {
     /// Cells to look at for purity.
     queue: Vec<usize>,
     scratch: Vec<Cell>,
+    /// The cells of the id being peeled.
+    positions: Vec<usize>,
 }
 
 impl Decoder {
@@ -249,6 +251,7 @@ impl Decoder {
             decoded: Vec::new(),
             queue: Vec::new(),
             scratch: Vec::new(),
+            positions: Vec::new(),
         }
     }
 
@@ -321,9 +324,19 @@ impl Decoder {
             if check != cell.check || is_local(short) != (side == Side::Local) {
                 continue;
             }
+            // A true id is coded into the cell it was found in; a false pure
+            // cell (checksum matched by chance) almost never is, since cell
+            // `at` is in a random sequence with probability 2/(at+2).
             let mut cursor = self.keys.cursor(short);
+            self.positions.clear();
             while cursor.next < end {
-                let at = cursor.next as usize;
+                self.positions.push(cursor.next as usize);
+                cursor.advance();
+            }
+            if !self.positions.contains(&at) {
+                continue;
+            }
+            for &at in &self.positions {
                 let before = self.cells[at].is_zero();
                 remove(&mut self.cells[at], short, check, side);
                 let after = self.cells[at];
@@ -335,7 +348,6 @@ impl Decoder {
                 if after.count == 1 || after.count == 255 {
                     self.queue.push(at);
                 }
-                cursor.advance();
             }
             self.decoded.push((cursor, check, side));
         }
@@ -435,6 +447,31 @@ mod tests {
             .collect();
         want.sort_unstable_by_key(|(s, _)| *s);
         assert_eq!(found, want);
+    }
+
+    #[test]
+    fn a_pure_looking_cell_off_the_ids_sequence_is_not_decoded() {
+        let keys = Keys::new(&[3; 16], 64);
+        // An id whose cell sequence skips cell 5, posing as the only id there.
+        let fake = (1u64..)
+            .find(|&s| {
+                let mut c = keys.cursor(s);
+                while c.next < 5 {
+                    c.advance();
+                }
+                c.next != 5
+            })
+            .unwrap_or(1);
+        let mut cells = vec![Cell::default(); 6];
+        cells[5] = Cell {
+            sum: fake,
+            check: keys.check(fake),
+            count: 1,
+        };
+        let mut dec = Decoder::new(keys.clone(), Encoder::new(&keys, std::iter::empty()));
+        dec.add(&cells, &|_| false);
+        assert_eq!(dec.decoded_len(), 0);
+        assert!(!dec.is_complete());
     }
 
     #[test]
