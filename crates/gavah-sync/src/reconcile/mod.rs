@@ -7,6 +7,37 @@
 //! holds them turns them back into entry ids with `lookup`). Entries themselves
 //! travel outside this module. Sans-IO: the caller carries [`Message`]s.
 //!
+//! ```
+//! use gavah_sync::reconcile::{
+//!     Config, EntryId, Initiator, Responder, decode_flight, encode_flight,
+//! };
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let ours = vec![EntryId([1; 16]), EntryId([2; 16])];
+//! let theirs = vec![EntryId([2; 16]), EntryId([3; 16])];
+//! let config = Config::default();
+//! let mut initiator = Initiator::new(&ours[..], config.clone())?;
+//! let mut responder = Responder::new(&theirs[..], config.clone())?; // on the peer
+//! loop {
+//!     // One round trip: an HTTP request body out, the response body back.
+//!     let request = encode_flight(&initiator.flight());
+//!     let flight = decode_flight(&request, config.max_frame, 1024)?; // on the peer
+//!     let response = encode_flight(&responder.receive(&flight)?); // on the peer
+//!     let reply = decode_flight(&response, config.max_frame, 1024)?;
+//!     if initiator.receive(&reply)? {
+//!         break;
+//!     }
+//! }
+//! let outcome = initiator.outcome().ok_or("not done")?;
+//! assert_eq!(outcome.have_not_they, vec![EntryId([1; 16])]);
+//! // The responder turns the short ids we ask for back into its entry ids.
+//! let wanted: Vec<EntryId> =
+//!     outcome.they_have_i_lack.iter().filter_map(|s| responder.lookup(*s)).collect();
+//! assert_eq!(wanted, vec![EntryId([3; 16])]);
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Design: a rateless IBLT over salted 64-bit short ids
 //!
 //! The [`Initiator`] draws a random 16-byte salt per session (the

@@ -83,7 +83,7 @@ struct Attempt {
     keyed: Keyed,
     encoder: Encoder,
     /// Every cell produced in this attempt, kept so that any range can be sent
-    /// again after a cut link (13 bytes each in memory, like on the wire).
+    /// again after a cut link (16 bytes each in memory).
     cells: Vec<Cell>,
     /// Cells the responder said it holds.
     acked: u32,
