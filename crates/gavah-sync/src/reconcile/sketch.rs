@@ -227,9 +227,9 @@ pub(crate) struct Decoder {
     cells: Vec<Cell>,
     /// How many of `cells` are not zero.
     nonzero: u64,
-    /// How many cells were zero before any peeling: no difference coded into
-    /// them. Feeds the estimate of the difference size.
-    raw_empty: u64,
+    /// Which cells were zero before any peeling: no difference was coded
+    /// into them. Feeds the estimate of the difference size.
+    raw_empty: Vec<bool>,
     /// Decoded ids, with their cursors past the last received cell so that
     /// later cells are cleaned of them as they arrive.
     decoded: Vec<(Cursor, u32, Side)>,
@@ -247,7 +247,7 @@ impl Decoder {
             local,
             cells: Vec::new(),
             nonzero: 0,
-            raw_empty: 0,
+            raw_empty: Vec::new(),
             decoded: Vec::new(),
             queue: Vec::new(),
             scratch: Vec::new(),
@@ -288,9 +288,7 @@ impl Decoder {
         self.local.extend(end, &mut self.scratch);
         for (r, l) in received.iter().zip(&self.scratch) {
             let d = r.minus(*l);
-            if d.is_zero() {
-                self.raw_empty += 1;
-            }
+            self.raw_empty.push(d.is_zero());
             self.cells.push(d);
         }
         // Ids decoded earlier are coded into some of the new cells too.
@@ -354,16 +352,19 @@ impl Decoder {
     }
 
     /// An estimate of the size of the difference from the cells that held
-    /// none of it: cell `i` is empty with probability exp(-2d/(i+2)). `None`
-    /// when no cell was empty, so the difference is large beside the cells.
+    /// none of it: cell `i` is empty with probability exp(-2d/(i+2)). Only the
+    /// last [`ESTIMATE_WINDOW`] cells count: the early ones are almost never
+    /// empty and would only cost time. `None` when no cell in the window was
+    /// empty, so the difference is large beside the cells.
     pub(crate) fn estimate(&self) -> Option<f64> {
-        let m = self.cells.len();
-        if m == 0 || self.raw_empty == 0 {
+        let m = self.raw_empty.len();
+        let from = m.saturating_sub(ESTIMATE_WINDOW);
+        let empty = self.raw_empty[from..].iter().filter(|e| **e).count() as f64;
+        if empty == 0.0 {
             return None;
         }
-        let empty = self.raw_empty as f64;
         let expected = |d: f64| -> f64 {
-            (0..m)
+            (from..m)
                 .map(|i| (-2.0 * d / (i as f64 + 2.0)).exp())
                 .sum::<f64>()
         };
@@ -372,7 +373,7 @@ impl Decoder {
         while expected(hi) > empty && hi < 1e12 {
             hi *= 2.0;
         }
-        for _ in 0..40 {
+        for _ in 0..30 {
             let mid = (lo + hi) / 2.0;
             if expected(mid) > empty {
                 lo = mid;
@@ -383,6 +384,9 @@ impl Decoder {
         Some(hi)
     }
 }
+
+/// How many of the last cells [`Decoder::estimate`] looks at.
+const ESTIMATE_WINDOW: usize = 8192;
 
 fn remove(cell: &mut Cell, short: u64, check: u32, side: Side) {
     cell.toggle(short, check);

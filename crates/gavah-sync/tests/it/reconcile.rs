@@ -469,3 +469,55 @@ fn oversize_and_cut_flights_are_refused() {
         fuzz::check(&bytes);
     }
 }
+
+#[test]
+fn a_difference_past_max_cells_is_an_error_not_a_hang() {
+    let config = Config {
+        max_cells: 256,
+        ..Config::default()
+    };
+    let s = sets(15, 100, 500, 500);
+    let mut init = Initiator::with_salt(&s.a[..], config.clone(), [8; 16]).unwrap();
+    let mut resp = Responder::new(&s.b[..], config).unwrap();
+    let mut rounds = 0;
+    let err = loop {
+        rounds += 1;
+        assert!(rounds < 20);
+        let reply = resp.receive(&init.flight()).unwrap();
+        match init.receive(&reply) {
+            Ok(done) => assert!(!done),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(err, ReconcileError::DifferenceTooLarge { cells: 256 });
+    assert!(err.is_permanent());
+}
+
+#[test]
+fn cells_after_a_gap_are_dropped_and_the_reply_says_where_to_go_on() {
+    let s = sets(16, 1000, 300, 300);
+    let mut init = Initiator::with_salt(&s.a[..], Config::default(), [9; 16]).unwrap();
+    let mut resp = Responder::new(&s.b[..], Config::default()).unwrap();
+    let first = init.flight();
+    let reply = resp.receive(&first).unwrap();
+    assert!(!init.receive(&reply).unwrap());
+    let second = init.flight();
+    let Message::Cells {
+        session,
+        start,
+        cells,
+    } = &second[0]
+    else {
+        panic!("cells expected")
+    };
+    assert_eq!(*start, 64);
+    // A frame that skips cells the responder never got.
+    let gap = Message::Cells {
+        session: *session,
+        start: start + 10,
+        cells: cells.clone(),
+    };
+    let reply = resp.receive(&[gap]).unwrap();
+    assert!(matches!(reply[..], [Message::More { received: 64, .. }]));
+    assert_eq!(resp.progress().cells, 64);
+}
