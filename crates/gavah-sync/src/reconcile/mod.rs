@@ -66,8 +66,10 @@
 //! identical sets and small differences finish in one round trip.
 //!
 //! Why not the alternatives: range-based reconciliation (Negentropy) spends
-//! hundreds of bytes per difference on fingerprints of ranges and needs
-//! `log(N/d)` round trips; a strata estimator plus a fixed IBLT spends a round
+//! a thousand bytes or more per difference on range fingerprints and 32-byte
+//! ids (measured beside ours in `benches/reconcile.rs`: about 40 times our
+//! bytes on a million ids, see docs/BENCHMARKS.md), its round trips growing
+//! with the set size; a strata estimator plus a fixed IBLT spends a round
 //! trip and a few kilobytes estimating `d`, then over-provisions the table for
 //! the estimate's error. The rateless table needs neither.
 //!
