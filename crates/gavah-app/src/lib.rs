@@ -11,6 +11,7 @@
 mod claims;
 mod demo;
 mod error;
+mod estimate;
 mod figures;
 mod import;
 mod link;
@@ -19,6 +20,10 @@ pub mod public;
 pub use claims::{ClaimInput, FigureInput, parse_scope};
 pub use demo::{DemoReport, build_demo};
 pub use error::AppError;
+pub use estimate::{
+    CaptureRequest, CaptureTables, EstimateRow, EstimateSummary, Stratum, capture_tables,
+    estimate_summary,
+};
 pub use figures::{DayCount, FiguresReport, PlaceCount, SourceFigure, SourcesReport};
 pub use import::{ImportKind, ImportReport, ImportRequest};
 pub use link::{LinkReport, LinkRequest, ReviewPair, ReviewSide};

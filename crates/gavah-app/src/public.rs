@@ -369,6 +369,13 @@ impl Reader {
         figures_of(&self.store)
     }
 
+    /// The estimate of people killed beside the documented floor (lists are
+    /// source types, never source names), or `None` when the store has too
+    /// few lists for one.
+    pub fn estimate(&self, seed: u64) -> Result<Option<crate::EstimateSummary>, AppError> {
+        crate::estimate::estimate_summary(&self.store, seed)
+    }
+
     /// Every source's published figures beside figures already read.
     pub fn source_figures_beside(
         &self,

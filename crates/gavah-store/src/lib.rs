@@ -16,7 +16,7 @@ mod public;
 mod queries;
 
 pub use error::StoreError;
-pub use link::{LinkRecord, StoredDecision, StoredLinkModel};
+pub use link::{CaptureRow, LinkRecord, StoredDecision, StoredLinkModel};
 pub use project::{Prepared, name_key, person_id, person_key, prepare};
 pub use public::*;
 pub use queries::*;

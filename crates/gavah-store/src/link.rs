@@ -264,3 +264,43 @@ impl Writer<'_> {
         Ok(changed)
     }
 }
+
+/// One person counted under an outcome and one source that reported it: the
+/// rows capture histories are made of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaptureRow {
+    pub pid: i64,
+    /// The person's stratum values, as the figures count them.
+    pub province: Option<String>,
+    pub day: Option<String>,
+    pub category: String,
+    pub source: EntryId,
+}
+
+impl Store {
+    /// For each person counted under `outcome`, every source with a report of
+    /// that outcome about them (one row per report, in person order).
+    pub fn capture_rows(&self, outcome: &str) -> Result<Vec<CaptureRow>, StoreError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT po.pid, po.province, po.day, po.category, r.source
+             FROM person_outcomes po
+             JOIN reports r ON r.pid = po.pid
+             JOIN outcomes o ON o.report = r.seq AND o.outcome = po.outcome
+             WHERE po.outcome = ?1
+             ORDER BY po.pid",
+        )?;
+        let mut rows = stmt.query([outcome])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let source: Vec<u8> = r.get(4)?;
+            out.push(CaptureRow {
+                pid: r.get(0)?,
+                province: r.get(1)?,
+                day: r.get(2)?,
+                category: r.get(3)?,
+                source: id_of(&source, "reports.source")?,
+            });
+        }
+        Ok(out)
+    }
+}

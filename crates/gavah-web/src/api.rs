@@ -16,7 +16,9 @@ use gavah_app::public::{
     PersonDetail, PersonSummary, PlaceRef, PublicClaim, PublicReport, PublicSource, PublicStatus,
     ReportedOutcome, TimelineItem, parse_person_id,
 };
-use gavah_app::{DayCount, FiguresReport, PlaceCount, SourceFigure, SourcesReport};
+use gavah_app::{
+    DayCount, EstimateRow, EstimateSummary, FiguresReport, PlaceCount, SourceFigure, SourcesReport,
+};
 use std::convert::Infallible;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
@@ -33,9 +35,12 @@ pub const MAX_PER_PAGE: u64 = 500;
         license(name = "Data: CC BY 4.0 (place data © GeoNames)")
     ),
     paths(
-        figures, sources, daily, people, person, incidents, incident, claims, timeline, events
+        figures, estimate, sources, daily, people, person, incidents, incident, claims, timeline,
+        events
     ),
     components(schemas(
+        EstimateSummary,
+        EstimateRow,
         FiguresReport,
         PlaceCount,
         DayCount,
@@ -79,6 +84,15 @@ pub async fn figures(State(s): State<AppState>, headers: HeaderMap) -> Response 
         "application/json",
         snap.figures_json.clone(),
     )
+}
+
+/// The estimated total killed (documented and undocumented) beside the
+/// documented floor, in total and per province: `null` until the store holds
+/// lists of at least three kinds of source and the estimate has been computed.
+#[utoipa::path(get, path = "/api/v1/estimate", responses((status = 200, body = Option<EstimateSummary>)))]
+pub async fn estimate(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    let snap = s.snapshot();
+    json_cached(&headers, &snap, "estimate", &snap.estimate.as_deref())
 }
 
 /// Every source's published figures beside the documented count.

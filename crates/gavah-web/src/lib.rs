@@ -57,6 +57,7 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(root))
         .route("/api/openapi.json", get(openapi))
         .route("/api/v1/figures", get(api::figures))
+        .route("/api/v1/estimate", get(api::estimate))
         .route("/api/v1/sources", get(api::sources))
         .route("/api/v1/daily", get(api::daily))
         .route("/api/v1/people", get(api::people))

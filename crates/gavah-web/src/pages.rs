@@ -145,6 +145,45 @@ fn headline(lang: Lang, snap: &Snapshot) -> Markup {
     }
 }
 
+/// The estimate beside the floor: total, interval, what it rests on, and the
+/// provinces with estimates of their own.
+fn estimate_card(lang: Lang, snap: &Snapshot) -> Markup {
+    let Some(e) = snap.estimate.as_deref() else {
+        return html! { div.card.estimate { p { (lang.t(L::NoEstimate)) } } };
+    };
+    let t = &e.total;
+    let lists: Vec<String> = e.lists.iter().map(|l| lang.value(l)).collect();
+    html! {
+        div.card.estimate #estimate {
+            h2 { (lang.t(L::EstimatedTotal)) }
+            p.big { (lang.t(L::EstimateAbout)) " " (lang.num(t.median)) }
+            p { (lang.t(L::EstimateInterval)) ": " (lang.num(t.low)) "–" (lang.num(t.high)) "; "
+                (lang.t(L::EstimateOf)) " " (lang.num(t.documented)) }
+            p.note { (lang.t(L::EstimateLists)) " " (lists.join(", ")) ". " (lang.t(L::EstimateNote)) }
+            @if !e.warnings.is_empty() {
+                p.note { (lang.t(L::Caution)) " " (e.warnings.join("; ")) }
+            }
+            @if !e.by_province.is_empty() {
+                details {
+                    summary { (lang.t(L::EstimateByProvince)) }
+                    table {
+                        thead { tr { th { (lang.t(L::ProvinceCol)) } th.n { (lang.t(L::DocumentedCol)) } th.n { (lang.t(L::EstimateCol)) } } }
+                        tbody {
+                            @for r in &e.by_province {
+                                tr {
+                                    td { (scope(lang, Some(&r.key), None)) }
+                                    td.n { (lang.num(r.documented)) }
+                                    td.n { (lang.num(r.median)) " (" (lang.num(r.low)) "–" (lang.num(r.high)) ")" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 pub fn overview(lang: Lang, snap: &Snapshot) -> Markup {
     let f = &snap.figures;
     let as_of = gavah_app::public::rfc3339(snap.modified_ms);
@@ -160,9 +199,7 @@ pub fn overview(lang: Lang, snap: &Snapshot) -> Markup {
                     p.big { (count_link(lang, f.by_outcome.get("killed").copied().unwrap_or(0), "outcome=killed")) " " (lang.t(L::Killed)) }
                     p { (count_link(lang, f.people, "")) " " (lang.t(L::DistinctPeople)) "; " (lang.num(f.reports)) " " (lang.t(L::ReportsBehind)) }
                 }
-                div.card.estimate {
-                    p { (lang.t(L::NoEstimate)) }
-                }
+                (estimate_card(lang, snap))
             }
             section {
                 h2 { (lang.t(L::ByCategory)) }

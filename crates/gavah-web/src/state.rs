@@ -8,9 +8,10 @@
 use crate::error::ApiError;
 use crate::i18n::Lang;
 use gavah_app::public::{DailyCount, PublicClaim, Reader, TimelineItem};
-use gavah_app::{FiguresReport, SourcesReport};
+use gavah_app::{EstimateSummary, FiguresReport, SourcesReport};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::broadcast;
 
@@ -30,6 +31,10 @@ pub struct Snapshot {
     /// most of its cost under load).
     pub overview: [Body; 2],
     pub figures_json: Body,
+    /// The latest estimate computed, and the store version it was computed
+    /// at (it lags the snapshot by the seconds an estimate takes).
+    pub estimate: Option<Arc<EstimateSummary>>,
+    pub estimate_version: u64,
 }
 
 /// A response body in plain and gzip form.
@@ -69,7 +74,10 @@ impl Snapshot {
 
     /// A strong validator for everything derived from this version.
     pub fn etag(&self, what: &str) -> String {
-        format!("\"{}-{:x}\"", what, self.version)
+        format!(
+            "\"{}-{:x}-{:x}\"",
+            what, self.version, self.estimate_version
+        )
     }
 }
 
@@ -81,7 +89,15 @@ pub struct Inner {
     pub events: broadcast::Sender<TimelineItem>,
     /// People per outcome of each imported list (lists never change).
     batch_cache: Mutex<BTreeMap<String, BTreeMap<String, u64>>>,
+    /// The latest estimate: the store version it was made at, and the result.
+    estimate: Mutex<Option<(u64, Option<Arc<EstimateSummary>>)>>,
+    /// An estimate is being computed.
+    estimating: AtomicBool,
 }
+
+/// Seed of the dashboard's latent-class sampler: the same store gives the
+/// same published numbers.
+const ESTIMATE_SEED: u64 = 1;
 
 /// The state handlers share.
 #[derive(Clone)]
@@ -98,8 +114,19 @@ impl AppState {
             snapshot: RwLock::new(Arc::new(empty_snapshot())),
             events,
             batch_cache: Mutex::new(BTreeMap::new()),
+            estimate: Mutex::new(None),
+            estimating: AtomicBool::new(false),
         };
         let state = AppState(Arc::new(inner));
+        // The first estimate is made before serving, so that the first answers
+        // already carry it (later ones are made in the background).
+        let version = reader.version()?;
+        let estimate = reader.estimate(ESTIMATE_SEED).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "the estimate could not be computed");
+            None
+        });
+        *state.0.estimate.lock().map_err(|_| ApiError::poisoned())? =
+            Some((version, estimate.map(Arc::new)));
         let snap = state.build_snapshot(&reader)?;
         *state.0.snapshot.write().map_err(|_| ApiError::poisoned())? = Arc::new(snap);
         state.give_back(reader);
@@ -169,7 +196,19 @@ impl AppState {
         let figures_json = Body::new(
             serde_json::to_vec_pretty(&figures).map_err(|e| ApiError::internal(e.to_string()))?,
         );
+        let (estimate_version, estimate) = match self
+            .0
+            .estimate
+            .lock()
+            .map_err(|_| ApiError::poisoned())?
+            .as_ref()
+        {
+            Some((v, e)) => (*v, e.clone()),
+            None => (0, None),
+        };
         let mut snap = Snapshot {
+            estimate,
+            estimate_version,
             version,
             modified_ms,
             figures,
@@ -198,6 +237,7 @@ impl AppState {
     /// Rebuilds the snapshot if the store changed, and announces the timeline
     /// items that are new. Returns whether anything changed.
     pub async fn refresh(&self) -> Result<bool, ApiError> {
+        self.start_estimate_if_stale();
         let state = self.clone();
         tokio::task::spawn_blocking(move || {
             let reader = state.take()?;
@@ -231,6 +271,57 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// Starts computing the estimate in the background when the one held is
+    /// for an older store version and none is running. When it is done, the
+    /// snapshot is re-rendered with it (if the store has not moved on; if it
+    /// has, the next refresh starts another).
+    fn start_estimate_if_stale(&self) {
+        let snap = self.snapshot();
+        let held = self
+            .0
+            .estimate
+            .lock()
+            .ok()
+            .and_then(|e| e.as_ref().map(|(v, _)| *v));
+        if held == Some(snap.version) || self.0.estimating.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let result = (|| -> Result<(), ApiError> {
+                let reader = state.take()?;
+                let version = reader.version()?;
+                let estimate = reader.estimate(ESTIMATE_SEED);
+                let estimate = match estimate {
+                    Ok(e) => e.map(Arc::new),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the estimate could not be computed");
+                        None
+                    }
+                };
+                *state.0.estimate.lock().map_err(|_| ApiError::poisoned())? =
+                    Some((version, estimate));
+                if state.snapshot().version == version {
+                    let snap = state.build_snapshot(&reader)?;
+                    let mut current = state.0.snapshot.write().map_err(|_| ApiError::poisoned())?;
+                    // Only over the same store version: a newer snapshot that
+                    // a refresh swapped in meanwhile stays.
+                    if current.version == version && snap.version == version {
+                        *current = Arc::new(snap);
+                    }
+                }
+                state.give_back(reader);
+                Ok(())
+            })();
+            if let Err(e) = result {
+                tracing::warn!(error = ?e, "estimate task failed");
+            }
+            state.0.estimating.store(false, Ordering::SeqCst);
+        });
+    }
+}
+
 fn empty_snapshot() -> Snapshot {
     Snapshot {
         version: u64::MAX,
@@ -242,5 +333,7 @@ fn empty_snapshot() -> Snapshot {
         timeline: Vec::new(),
         overview: [Body::plain(Vec::new()), Body::plain(Vec::new())],
         figures_json: Body::plain(b"{}".to_vec()),
+        estimate: None,
+        estimate_version: 0,
     }
 }

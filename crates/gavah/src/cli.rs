@@ -69,7 +69,8 @@ pub enum Command {
     /// Find the rows of a CSV file (or two) that name the same person; no store needed.
     #[command(after_long_help = crate::dedupe::DEDUPE_HELP)]
     Dedupe(crate::dedupe::DedupeArgs),
-    /// Estimate how many people no list recorded, from a capture-history table.
+    /// Estimate how many people no list recorded: from the store's linked people
+    /// (per stratum with --by) or from a capture-history table.
     Estimate(crate::estimate::EstimateArgs),
     /// Link the store: decide which reports name the same person, so the figures
     /// count distinct people.
@@ -441,7 +442,7 @@ pub fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
         Command::Config(ConfigCommand::Show) => write!(out, "{}", config.show())?,
         Command::Bench(a) => crate::bench::run(&a, config, &mut out)?,
         Command::Dedupe(a) => return crate::dedupe::run(a, show_progress, &mut out),
-        Command::Estimate(a) => crate::estimate::run(&a, &mut out)?,
+        Command::Estimate(a) => crate::estimate::run(&a, config, &mut out)?,
         Command::Link(a) => return crate::link::link(&a, config, show_progress, &mut out),
         Command::Review(a) => return crate::link::review(&a, config, show_progress, &mut out),
     }

@@ -1,4 +1,6 @@
-//! `gavah estimate`: multiple systems estimation on a capture-history table.
+//! `gavah estimate`: multiple systems estimation on the store's linked people
+//! (capture histories by list, optionally per stratum) or on a capture-history
+//! table.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -15,9 +17,21 @@ use serde::Serialize;
 #[derive(Debug, clap::Args)]
 pub struct EstimateArgs {
     /// A capture-history CSV: one 0/1 column per list and a `count` column,
-    /// one row per observed pattern.
-    #[arg(long, value_name = "FILE")]
-    pub table: PathBuf,
+    /// one row per observed pattern. Without it, the store's linked people.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["lists", "by", "outcome"])]
+    pub table: Option<PathBuf>,
+    /// The lists, comma-separated; each a source name or source type, or
+    /// several joined by `+` when they are not independent of one another
+    /// (e.g. `hospital-morgue,rights-group+media,family`). Default: one list
+    /// per source type.
+    #[arg(long, value_name = "LIST,…", value_delimiter = ',')]
+    pub lists: Vec<String>,
+    /// Estimate per stratum and add the strata up.
+    #[arg(long, value_enum)]
+    pub by: Option<ByArg>,
+    /// The outcome to estimate.
+    #[arg(long, default_value = "killed", value_parser = parse_outcome)]
+    pub outcome: Option<gavah_core::Outcome>,
     #[arg(long, value_enum, default_value = "both")]
     pub method: MethodArg,
     #[arg(long, value_enum, default_value = "table")]
@@ -31,6 +45,27 @@ pub struct EstimateArgs {
     /// Sweeps discarded at the start of each chain.
     #[arg(long, default_value_t = 10_000)]
     pub burnin: usize,
+}
+
+fn parse_outcome(s: &str) -> Result<gavah_core::Outcome, String> {
+    gavah_core::Outcome::from_code(s).ok_or_else(|| {
+        let all: Vec<&str> = gavah_core::Outcome::ALL
+            .iter()
+            .map(|o| o.as_str())
+            .collect();
+        format!(
+            "'{s}' is not an outcome; expected one of {}",
+            all.join(", ")
+        )
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ByArg {
+    Province,
+    /// Calendar month of the outcome.
+    Period,
+    Category,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -110,8 +145,30 @@ fn loglinear(table: &CaptureTable) -> anyhow::Result<LogLinear> {
     })
 }
 
-pub fn run(a: &EstimateArgs, out: &mut impl Write) -> anyhow::Result<()> {
-    let table = CaptureTable::read_csv(&a.table)?;
+pub fn run(
+    a: &EstimateArgs,
+    config: &crate::config::Config,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let Some(path) = &a.table else {
+        return run_store(a, config, out);
+    };
+    let table = CaptureTable::read_csv(path)?;
+    let report = estimate_table(&path.display().to_string(), &table, a)?;
+    match a.format {
+        EstimateFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &report)?;
+            writeln!(out)?;
+        }
+        EstimateFormat::Table => {
+            print_table(&report, out)?;
+            print_assumptions(out)?;
+        }
+    }
+    Ok(())
+}
+
+fn estimate_table(label: &str, table: &CaptureTable, a: &EstimateArgs) -> anyhow::Result<Report> {
     let k = table.k();
     let mut notes = Vec::new();
     // With `both`, a method that does not apply to this many lists is left out
@@ -123,7 +180,7 @@ pub fn run(a: &EstimateArgs, out: &mut impl Write) -> anyhow::Result<()> {
             ));
             None
         }
-        MethodArg::Loglinear | MethodArg::Both => Some(loglinear(&table)?),
+        MethodArg::Loglinear | MethodArg::Both => Some(loglinear(table)?),
         MethodArg::Lcmcr => None,
     };
     let lcmcr = match a.method {
@@ -140,26 +197,212 @@ pub fn run(a: &EstimateArgs, out: &mut impl Write) -> anyhow::Result<()> {
                 burnin: a.burnin,
                 ..Settings::default()
             };
-            Some(lcmcr::estimate(&table, &settings).context("latent-class model")?)
+            Some(lcmcr::estimate(table, &settings).context("latent-class model")?)
         }
         MethodArg::Loglinear => None,
     };
-    let report = Report {
-        file: a.table.display().to_string(),
+    Ok(Report {
+        file: label.to_string(),
         lists: table.lists().to_vec(),
         observed: table.observed(),
         table_warnings: table.warnings().iter().map(ToString::to_string).collect(),
         notes,
         loglinear,
         lcmcr,
+    })
+}
+
+/// The strata added up.
+#[derive(Serialize)]
+struct Total {
+    documented: u64,
+    /// Sum of the strata's best-by-BIC log-linear estimates, with the sums of
+    /// their interval bounds (wider than the interval of the sum: conservative).
+    loglinear_sum: Option<(f64, f64, f64)>,
+    /// Posterior of the sum: the strata's draws added draw by draw.
+    lcmcr_sum: Option<(f64, f64, f64)>,
+    notes: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct StoreReport {
+    outcome: String,
+    lists: Vec<String>,
+    /// The sources in each list (internal: protected names appear here).
+    sources: Vec<Vec<String>>,
+    floor: u64,
+    left_out: u64,
+    by: Option<String>,
+    strata: Vec<Report>,
+    total: Option<Total>,
+}
+
+fn run_store(
+    a: &EstimateArgs,
+    config: &crate::config::Config,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let app = crate::cli::open(config)?;
+    let outcome = a.outcome.unwrap_or(gavah_core::Outcome::Killed);
+    let by = a.by.map(|b| match b {
+        ByArg::Province => gavah_app::Stratum::Province,
+        ByArg::Period => gavah_app::Stratum::Period,
+        ByArg::Category => gavah_app::Stratum::Category,
+    });
+    let tables = gavah_app::capture_tables(
+        app.store(),
+        &gavah_app::CaptureRequest {
+            outcome,
+            lists: a.lists.clone(),
+            by,
+        },
+    )?;
+    let mut strata = Vec::new();
+    for (key, table) in &tables.strata {
+        match estimate_table(key, table, a) {
+            Ok(r) => strata.push(r),
+            Err(e) => strata.push(Report {
+                file: key.clone(),
+                lists: table.lists().to_vec(),
+                observed: table.observed(),
+                table_warnings: table.warnings().iter().map(ToString::to_string).collect(),
+                notes: vec![format!("no estimate for this stratum: {e:#}")],
+                loglinear: None,
+                lcmcr: None,
+            }),
+        }
+    }
+    let total = by.map(|_| total_of(&strata));
+    let report = StoreReport {
+        outcome: outcome.as_str().to_string(),
+        lists: tables.lists.clone(),
+        sources: tables.sources.clone(),
+        floor: tables.floor,
+        left_out: tables.left_out,
+        by: a.by.map(|b| format!("{b:?}").to_lowercase()),
+        strata,
+        total,
     };
     match a.format {
         EstimateFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, &report)?;
             writeln!(out)?;
         }
-        EstimateFormat::Table => print_table(&report, out)?,
+        EstimateFormat::Table => print_store(&report, out)?,
     }
+    Ok(())
+}
+
+fn total_of(strata: &[Report]) -> Total {
+    let mut notes = Vec::new();
+    let documented = strata.iter().map(|r| r.observed).sum();
+    let ll: Option<Vec<(f64, f64, f64)>> = strata
+        .iter()
+        .map(|r| {
+            let c = r.loglinear.as_ref()?.best_bic.as_ref()?;
+            let i = c.interval.as_ref()?;
+            let upper = match i.upper {
+                Bound::At(u) => u,
+                Bound::Above(_) => return None,
+            };
+            Some((c.fit.estimate, i.lower, upper))
+        })
+        .collect();
+    let loglinear_sum = match ll {
+        Some(v) => Some(
+            v.iter()
+                .fold((0.0, 0.0, 0.0), |s, x| (s.0 + x.0, s.1 + x.1, s.2 + x.2)),
+        ),
+        None => {
+            notes.push(
+                "no log-linear total: a stratum has no log-linear estimate with a closed interval"
+                    .into(),
+            );
+            None
+        }
+    };
+    let draws: Option<Vec<Vec<f64>>> = strata
+        .iter()
+        .map(|r| {
+            let p = r.lcmcr.as_ref()?;
+            Some(p.draws.iter().flatten().copied().collect::<Vec<f64>>())
+        })
+        .collect();
+    let lcmcr_sum = match draws {
+        Some(d) if !d.is_empty() && d.iter().all(|x| x.len() == d[0].len() && !x.is_empty()) => {
+            let mut sum = vec![0.0; d[0].len()];
+            for x in &d {
+                for (s, v) in sum.iter_mut().zip(x) {
+                    *s += v;
+                }
+            }
+            sum.sort_by(f64::total_cmp);
+            let q = |p: f64| gavah_estimate::diagnostics::quantile(&sum, p);
+            Some((q(0.5), q(0.025), q(0.975)))
+        }
+        _ => {
+            notes.push("no latent-class total: a stratum has no latent-class estimate".into());
+            None
+        }
+    };
+    Total {
+        documented,
+        loglinear_sum,
+        lcmcr_sum,
+        notes,
+    }
+}
+
+fn print_store(r: &StoreReport, out: &mut impl Write) -> anyhow::Result<()> {
+    writeln!(
+        out,
+        "{} people {} documented in the store, captured by {} lists:",
+        r.floor,
+        r.outcome,
+        r.lists.len()
+    )?;
+    for (l, s) in r.lists.iter().zip(&r.sources) {
+        writeln!(out, "  {l}: {}", s.join(", "))?;
+    }
+    if r.left_out > 0 {
+        writeln!(
+            out,
+            "note: {} of them are on no list named here and are left out of the estimate",
+            r.left_out
+        )?;
+    }
+    for s in &r.strata {
+        writeln!(out)?;
+        if r.by.is_some() {
+            write!(out, "stratum ")?;
+        }
+        print_table(s, out)?;
+    }
+    if let Some(t) = &r.total {
+        writeln!(
+            out,
+            "
+total over {} strata: {} documented",
+            r.strata.len(),
+            t.documented
+        )?;
+        if let Some((n, lo, hi)) = t.loglinear_sum {
+            writeln!(
+                out,
+                "  log-linear (best by BIC per stratum), summed: N = {n:.0}, {lo:.0} to {hi:.0} (sums of the bounds: conservative)"
+            )?;
+        }
+        if let Some((n, lo, hi)) = t.lcmcr_sum {
+            writeln!(
+                out,
+                "  latent-class, draws summed: posterior median N = {n:.0}, 95% credible interval {lo:.0} to {hi:.0}"
+            )?;
+        }
+        for n in &t.notes {
+            writeln!(out, "  note: {n}")?;
+        }
+    }
+    print_assumptions(out)?;
     Ok(())
 }
 
@@ -240,6 +483,10 @@ fn print_table(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
             writeln!(out, "  warning: {w}")?;
         }
     }
+    Ok(())
+}
+
+fn print_assumptions(out: &mut impl Write) -> anyhow::Result<()> {
     writeln!(
         out,
         "\nThese estimates assume a closed population and correctly linked lists; \

@@ -1,4 +1,4 @@
-//! `gavah estimate --table`: the real binary on a reference capture-history table and on bad tables.
+//! `gavah estimate`: the real binary on reference capture-history tables, on bad tables, and on a linked store by list and stratum.
 
 use crate::util::Dir;
 
@@ -90,4 +90,75 @@ fn bad_tables_fail_with_located_errors() {
         .fails();
     assert!(run.stderr.contains("missing.csv"), "{}", run.stderr);
     assert!(!run.all().contains("NaN"));
+}
+
+#[test]
+fn estimates_the_store_s_linked_people_by_list_and_stratum() {
+    let d = Dir::new();
+    d.cmd(["demo", "--no-serve"]).ok();
+    let killed = d.figures()["by_outcome"]["killed"]
+        .as_u64()
+        .expect("killed");
+    let r = d
+        .cmd([
+            "estimate", "--method", "lcmcr", "--draws", "2000", "--burnin", "2000", "--format",
+            "json",
+        ])
+        .ok();
+    let j: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
+    assert_eq!(j["floor"].as_u64(), Some(killed), "{r}");
+    assert!(j["lists"].as_array().expect("lists").len() >= 3, "{r}");
+    let all = &j["strata"][0]["lcmcr"];
+    let median = all["median"].as_f64().expect("a median");
+    assert!(median >= killed as f64, "{r}");
+
+    // Strata add up: the documented total is the floor, and the summed
+    // posterior is an interval around a total at least the floor.
+    let r = d
+        .cmd([
+            "estimate", "--by", "period", "--method", "lcmcr", "--draws", "2000", "--burnin",
+            "2000", "--format", "json",
+        ])
+        .ok();
+    let j: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
+    let strata = j["strata"].as_array().expect("strata");
+    assert!(strata.len() >= 2, "{r}");
+    let observed: u64 = strata
+        .iter()
+        .map(|s| s["observed"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(observed, killed, "{r}");
+    let total = &j["total"];
+    assert_eq!(total["documented"].as_u64(), Some(killed));
+    let sum = total["lcmcr_sum"].as_array().expect("a summed posterior");
+    let (m, lo, hi) = (
+        sum[0].as_f64().unwrap(),
+        sum[1].as_f64().unwrap(),
+        sum[2].as_f64().unwrap(),
+    );
+    assert!(lo <= m && m <= hi && m >= killed as f64, "{r}");
+
+    // Lists chosen by the user: sources joined with `+`, by name or type.
+    let r = d
+        .cmd([
+            "estimate",
+            "--lists",
+            "rights-group+media,hospital-morgue,family+field-report+official",
+            "--method",
+            "loglinear",
+        ])
+        .ok();
+    assert!(r.stdout.contains("captured by 3 lists"), "{r}");
+
+    d.cmd(["estimate", "--lists", "rights-group,nobody"])
+        .fails()
+        .assert_stderr_has(&["no source is named or typed 'nobody'", "known:"]);
+    d.cmd(["estimate", "--lists", "rights-group,rights-group+media"])
+        .fails()
+        .assert_stderr_has(&["is in two lists"]);
+    d.cmd(["estimate", "--lists", "rights-group"])
+        .fails()
+        .assert_stderr_has(&["at least two lists"]);
+    d.cmd(["estimate", "--table", "x.csv", "--by", "province"])
+        .usage_error();
 }

@@ -739,3 +739,62 @@ fn a_new_import_reaches_the_event_stream_while_a_client_listens() {
         "the event carries the Persian rendering"
     );
 }
+
+#[test]
+fn the_dashboard_shows_the_estimate_beside_the_floor() {
+    let d = Dir::new();
+    d.cmd(["demo", "--no-serve"]).ok();
+    let s = Server::start(&d);
+    let e = s.get("/api/v1/estimate").json();
+    let total = &e["total"];
+    let n = |v: &Value| v.as_u64().unwrap_or_else(|| panic!("not a count: {e}"));
+    let (documented, median, low, high) = (
+        n(&total["documented"]),
+        n(&total["median"]),
+        n(&total["low"]),
+        n(&total["high"]),
+    );
+    assert!(documented > 0 && low <= median && median <= high, "{e}");
+    assert!(median >= documented, "the estimate is below the floor: {e}");
+    let killed = s.get("/api/v1/figures").json()["by_outcome"]["killed"]
+        .as_u64()
+        .expect("killed");
+    assert_eq!(
+        documented, killed,
+        "the estimate's floor is not the documented count"
+    );
+    // Lists are named by source type only: a protected source's name never shows.
+    let types = [
+        "rights-group",
+        "official",
+        "media",
+        "family",
+        "hospital-morgue",
+        "field-report",
+        "other",
+    ];
+    for l in e["lists"].as_array().expect("lists") {
+        assert!(
+            types.contains(&l.as_str().unwrap_or("")),
+            "{l} is not a source type"
+        );
+    }
+    let doc = s.get("/api/openapi.json").json();
+    let schema = &doc["paths"]["/api/v1/estimate"]["get"]["responses"]["200"]["content"]["application/json"]
+        ["schema"];
+    check(&doc, schema, &e, "/api/v1/estimate").unwrap_or_else(|e| panic!("{e}"));
+    let en = s.get("/en/").body;
+    assert!(
+        en.contains("id=\"estimate\""),
+        "no estimate on the overview"
+    );
+    assert!(
+        en.contains(&format!("about {median}")),
+        "the overview does not show {median}"
+    );
+    let fa = s.get("/fa/").body;
+    assert!(
+        fa.contains(&persian_digits(median)),
+        "the Persian overview does not show {median}"
+    );
+}
