@@ -1,0 +1,325 @@
+//! Signed entries: an entry's canonical bytes with its signer's ed25519 key and
+//! signature, their compact encoding, and fast verification of many at once.
+
+use std::collections::HashMap;
+
+use ed25519_dalek::{Signature, VerifyingKey};
+use rayon::prelude::*;
+
+use super::error::EntryError;
+use super::keys::{NodeSecret, SignerKey, verifying_key};
+use super::wire::{Source, read_array, read_u32};
+
+/// The version byte that opens an encoded signed entry.
+const ENTRY_VERSION: u8 = 1;
+/// Bytes of an encoded entry besides its canonical bytes: version, signer,
+/// signature, length.
+pub const ENTRY_OVERHEAD: usize = 1 + 32 + 64 + 4;
+const ENTRY_CONTEXT: &str = "gavah 2026 signed entry v1";
+/// Entries verified by one batch call; large enough to amortise the batch's
+/// multiscalar multiplication, small enough to spread over the cores.
+const BATCH: usize = 128;
+
+/// An entry's canonical bytes, signed by a node.
+///
+/// The signature is ed25519 over the 32-byte BLAKE3 digest of the canonical
+/// bytes under the context `gavah 2026 signed entry v1`
+/// (`blake3::derive_key`-style hashing), so an entry signature can never be
+/// mistaken for a bundle or prekey signature.
+///
+/// Encoding ([`SignedEntry::encode`], 101 bytes plus the entry):
+///
+/// | bytes | field |
+/// |---|---|
+/// | 1 | version, 1 |
+/// | 32 | signer's ed25519 public key |
+/// | 64 | ed25519 signature |
+/// | 4 | length of the canonical bytes, little-endian u32 |
+/// | length | canonical bytes |
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignedEntry {
+    signer: [u8; 32],
+    signature: [u8; 64],
+    bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for SignedEntry {
+    // The canonical bytes can hold names: never print them.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignedEntry")
+            .field("signer", &SignerKey(self.signer))
+            .field("len", &self.bytes.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn digest(bytes: &[u8]) -> [u8; 32] {
+    *blake3::Hasher::new_derive_key(ENTRY_CONTEXT)
+        .update(bytes)
+        .finalize()
+        .as_bytes()
+}
+
+impl SignedEntry {
+    /// Signs an entry's canonical bytes with the node's key.
+    pub fn sign(node: &NodeSecret, canonical_bytes: Vec<u8>) -> Self {
+        let signature = node.sign_digest(&digest(&canonical_bytes));
+        Self {
+            signer: node.public().signer().0,
+            signature,
+            bytes: canonical_bytes,
+        }
+    }
+
+    /// The key that signed this entry; decide trust by it.
+    pub fn signer(&self) -> SignerKey {
+        SignerKey(self.signer)
+    }
+
+    /// The entry's canonical bytes as signed.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The canonical bytes, taking them out of the entry.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+
+    /// The 64-byte ed25519 signature.
+    pub fn signature(&self) -> &[u8; 64] {
+        &self.signature
+    }
+
+    /// Checks the signature (and that the signer key is a usable ed25519 key).
+    ///
+    /// # Errors
+    /// [`EntryError::BadSigner`] or [`EntryError::BadSignature`] with index 0.
+    pub fn verify(&self) -> Result<(), EntryError> {
+        let key = verifying_key(&self.signer).ok_or(EntryError::BadSigner { index: 0 })?;
+        key.verify_strict(
+            &digest(&self.bytes),
+            &Signature::from_bytes(&self.signature),
+        )
+        .map_err(|_| EntryError::BadSignature { index: 0 })
+    }
+
+    /// Length of [`SignedEntry::encode`]'s output.
+    pub fn encoded_len(&self) -> usize {
+        ENTRY_OVERHEAD + self.bytes.len()
+    }
+
+    /// The compact binary encoding (layout in the type's docs).
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.encoded_len());
+        self.encode_into(&mut out);
+        out
+    }
+
+    /// Appends the encoding to `out`.
+    ///
+    /// Canonical bytes longer than `u32::MAX` cannot be encoded; [`super::seal`]
+    /// refuses them before calling this.
+    pub fn encode_into(&self, out: &mut Vec<u8>) {
+        out.push(ENTRY_VERSION);
+        out.extend_from_slice(&self.signer);
+        out.extend_from_slice(&self.signature);
+        let len = u32::try_from(self.bytes.len()).unwrap_or(u32::MAX);
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&self.bytes);
+    }
+
+    /// Feeds the encoding to a hasher without building it.
+    pub(crate) fn hash_encoding(&self, hasher: &mut blake3::Hasher) {
+        hasher.update(&[ENTRY_VERSION]);
+        hasher.update(&self.signer);
+        hasher.update(&self.signature);
+        hasher.update(
+            &u32::try_from(self.bytes.len())
+                .unwrap_or(u32::MAX)
+                .to_le_bytes(),
+        );
+        hasher.update(&self.bytes);
+    }
+
+    /// Reads exactly one encoded entry. It does not check the signature: call
+    /// [`SignedEntry::verify`] or [`verify_all`].
+    ///
+    /// # Errors
+    /// An [`EntryError`] if the bytes are cut short, have another version or
+    /// carry bytes after the entry.
+    pub fn decode(bytes: &[u8]) -> Result<Self, EntryError> {
+        let mut src = bytes;
+        let entry = Self::read(&mut src)?;
+        if !src.is_empty() {
+            return Err(EntryError::TrailingBytes { extra: src.len() });
+        }
+        Ok(entry)
+    }
+
+    /// Reads one entry from a source; its length field is checked against what
+    /// the source has left before anything is allocated.
+    pub(crate) fn read<S: Source + ?Sized>(src: &mut S) -> Result<Self, EntryError> {
+        let cut = |detail| move |_| EntryError::Truncated { detail };
+        let [version] = read_array::<1, _>(src).map_err(cut("no version byte"))?;
+        if version != ENTRY_VERSION {
+            return Err(EntryError::Version { found: version });
+        }
+        let signer = read_array::<32, _>(src).map_err(cut("inside the signer key"))?;
+        let signature = read_array::<64, _>(src).map_err(cut("inside the signature"))?;
+        let len = read_u32(src).map_err(cut("inside the length"))? as usize;
+        if len > src.remaining() {
+            return Err(EntryError::Truncated {
+                detail: "its length runs past the end",
+            });
+        }
+        let mut bytes = vec![0u8; len];
+        src.read_exact(&mut bytes)
+            .map_err(cut("inside the canonical bytes"))?;
+        Ok(Self {
+            signer,
+            signature,
+            bytes,
+        })
+    }
+}
+
+/// Verifies every entry's signature, batching them (ed25519 batch verification)
+/// over all cores; this is what reaches ≥ 50,000 entries/s on two cores.
+///
+/// A batch that fails is checked one by one (`verify_strict`) to name the first
+/// bad entry. Weak (small-order) signer keys are refused.
+///
+/// # Errors
+/// The first bad entry by index: [`EntryError::BadSigner`] or
+/// [`EntryError::BadSignature`].
+pub fn verify_all(entries: &[SignedEntry]) -> Result<(), EntryError> {
+    // Decompressing a key costs as much as a third of a verification, and a
+    // bundle holds few signers: decompress each distinct signer once.
+    let mut keys: HashMap<[u8; 32], Option<VerifyingKey>> = HashMap::new();
+    for entry in entries {
+        keys.entry(entry.signer)
+            .or_insert_with(|| verifying_key(&entry.signer));
+    }
+    let failures: Vec<EntryError> = entries
+        .par_chunks(BATCH)
+        .enumerate()
+        .filter_map(|(chunk_index, chunk)| {
+            verify_chunk(chunk, &keys)
+                .err()
+                .map(|e| offset(e, chunk_index * BATCH))
+        })
+        .collect();
+    failures
+        .into_iter()
+        .min_by_key(index_of)
+        .map_or(Ok(()), Err)
+}
+
+fn verify_chunk(
+    chunk: &[SignedEntry],
+    keys: &HashMap<[u8; 32], Option<VerifyingKey>>,
+) -> Result<(), EntryError> {
+    let mut verifying = Vec::with_capacity(chunk.len());
+    for (index, entry) in chunk.iter().enumerate() {
+        match keys.get(&entry.signer).copied().flatten() {
+            Some(key) => verifying.push(key),
+            None => return Err(EntryError::BadSigner { index }),
+        }
+    }
+    let digests: Vec<[u8; 32]> = chunk.iter().map(|e| digest(&e.bytes)).collect();
+    let messages: Vec<&[u8]> = digests.iter().map(<[u8; 32]>::as_slice).collect();
+    let signatures: Vec<Signature> = chunk
+        .iter()
+        .map(|e| Signature::from_bytes(&e.signature))
+        .collect();
+    if ed25519_dalek::verify_batch(&messages, &signatures, &verifying).is_ok() {
+        return Ok(());
+    }
+    for (index, ((key, message), signature)) in
+        verifying.iter().zip(&messages).zip(&signatures).enumerate()
+    {
+        if key.verify_strict(message, signature).is_err() {
+            return Err(EntryError::BadSignature { index });
+        }
+    }
+    // The batch and `verify_strict` can disagree only on crafted signatures with
+    // small-order components; refuse the chunk rather than accept what the batch
+    // refused.
+    Err(EntryError::BadSignature { index: 0 })
+}
+
+fn offset(e: EntryError, by: usize) -> EntryError {
+    match e {
+        EntryError::BadSignature { index } => EntryError::BadSignature { index: index + by },
+        EntryError::BadSigner { index } => EntryError::BadSigner { index: index + by },
+        other => other,
+    }
+}
+
+fn index_of(e: &EntryError) -> usize {
+    match e {
+        EntryError::BadSignature { index } | EntryError::BadSigner { index } => *index,
+        _ => usize::MAX,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha20Rng;
+
+    fn node(seed: u64) -> NodeSecret {
+        NodeSecret::generate_with(&mut ChaCha20Rng::seed_from_u64(seed))
+    }
+
+    #[test]
+    fn encoding_is_pinned() {
+        let e = SignedEntry::sign(&node(1), b"entry one".to_vec());
+        expect_test::expect!["011deacd7825ffe08cc2d625f2576706f13b787f520dcfe47d6248e47f4e9cb2171bffb6bf43e8941b8acc01b7b0c52a317dfcfe98833da72b353d962d19779c2dfc0d4428e48704f8472f8a8bf6915ec493fcc61dd6481665ef5d94c22cc1850809000000656e747279206f6e65"].assert_eq(&hex(&e.encode()));
+        assert_eq!(SignedEntry::decode(&e.encode()).unwrap(), e);
+        e.verify().unwrap();
+    }
+
+    fn hex(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+
+    #[test]
+    fn a_changed_byte_or_signer_fails() {
+        let a = node(1);
+        let e = SignedEntry::sign(&a, b"Zahedan 2026-01-08".to_vec());
+        let enc = e.encode();
+        for i in 0..enc.len() {
+            let mut bad = enc.clone();
+            bad[i] ^= 1;
+            let ok = SignedEntry::decode(&bad).is_ok_and(|d| d.verify().is_ok());
+            assert!(!ok, "flip at {i} still verifies");
+        }
+        assert!(SignedEntry::decode(&[enc.as_slice(), &[0]].concat()).is_err());
+        for cut in 0..enc.len() {
+            assert!(SignedEntry::decode(&enc[..cut]).is_err());
+        }
+    }
+
+    #[test]
+    fn verify_all_names_the_first_bad_entry() {
+        let a = node(1);
+        let mut entries: Vec<SignedEntry> = (0..1000u32)
+            .map(|i| SignedEntry::sign(&a, i.to_le_bytes().to_vec()))
+            .collect();
+        verify_all(&entries).unwrap();
+        entries[700].bytes[0] ^= 1;
+        entries[300].signature[5] ^= 1;
+        assert_eq!(
+            verify_all(&entries),
+            Err(EntryError::BadSignature { index: 300 })
+        );
+        entries[10].signer = [0u8; 32];
+        assert_eq!(
+            verify_all(&entries),
+            Err(EntryError::BadSigner { index: 10 })
+        );
+    }
+}
