@@ -41,7 +41,7 @@ pub fn check(data: &[u8]) {
     }
     let _ = parse_payload(&mut &data[..], &mut blake3::Hasher::new());
 
-    let mut rng = ChaCha20Rng::seed_from_u64(0x6761_7661_68);
+    let mut rng = ChaCha20Rng::seed_from_u64(0x0067_6176_6168);
     let sender = NodeSecret::generate_with(&mut rng);
     let me = NodeSecret::generate_with(&mut rng);
     let ring = PrekeyRing::new(PrekeyPolicy::default());
