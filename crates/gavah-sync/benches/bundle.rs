@@ -104,9 +104,19 @@ fn main() {
     println!("| step | seconds | entries/s | MB/s of entries |");
     println!("|---|---|---|---|");
     row("sign (one thread)", sign, ENTRIES, entry_bytes);
-    row("verify_all (batch, all cores)", verify, ENTRIES, entry_bytes);
+    row(
+        "verify_all (batch, all cores)",
+        verify,
+        ENTRIES,
+        entry_bytes,
+    );
     row("seal (2 recipients)", seal, ENTRIES, entry_bytes);
-    row("open (decrypt + verify all)", open_time, ENTRIES, entry_bytes);
+    row(
+        "open (decrypt + verify all)",
+        open_time,
+        ENTRIES,
+        entry_bytes,
+    );
     println!();
     println!(
         "file {file} bytes; signed entries {payload} bytes; bucket padding {} bytes ({:.2} %)",

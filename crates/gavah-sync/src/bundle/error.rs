@@ -77,7 +77,7 @@ pub enum EntryError {
 #[non_exhaustive]
 pub enum BundleError {
     #[error(
-        "this bundle is not addressed to this node's keys (or the prekey it was sealed to was deleted after its grace period, or its header is damaged); ask the sender to seal it again to this node's public key"
+        "this bundle is not addressed to this node's keys (or the prekey it was sealed to was deleted after its grace period, or its header is damaged, or a newer Gavah made it); ask the sender to seal it again to this node's public key"
     )]
     NotForMe,
     #[error(

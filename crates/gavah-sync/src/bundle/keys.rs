@@ -391,8 +391,21 @@ mod tests {
     }
 
     #[test]
-    fn qr_png_is_a_png() {
-        let png = public_key_qr_png(&node(5).public().to_string()).unwrap();
-        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    fn qr_png_reads_back_as_the_key() {
+        let line = node(5).public().to_string();
+        let png_bytes = public_key_qr_png(&line).unwrap();
+        let mut reader = png::Decoder::new(std::io::Cursor::new(png_bytes))
+            .read_info()
+            .unwrap();
+        let mut pixels = vec![0u8; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut pixels).unwrap();
+        let (w, h) = (info.width as usize, info.height as usize);
+        let mut image = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
+            pixels[y * info.line_size + x]
+        });
+        let grids = image.detect_grids();
+        assert_eq!(grids.len(), 1);
+        let (_, text) = grids[0].decode().unwrap();
+        assert_eq!(NodePublicKey::parse(&text).unwrap(), *node(5).public());
     }
 }

@@ -69,7 +69,7 @@ pub enum SealedTo {
 }
 
 /// A sealed bundle.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Sealed {
     /// The file's bytes.
     pub bytes: Vec<u8>,
@@ -77,6 +77,16 @@ pub struct Sealed {
     pub id: BundleId,
     /// For each recipient (in the order given, repeats removed), the key sealed to.
     pub sealed_to: Vec<(NodePublicKey, SealedTo)>,
+}
+
+impl std::fmt::Debug for Sealed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sealed")
+            .field("len", &self.bytes.len())
+            .field("id", &self.id)
+            .field("sealed_to", &self.sealed_to)
+            .finish()
+    }
 }
 
 /// The key of this node a bundle opened with.
@@ -88,8 +98,9 @@ pub enum OpenedWith {
     LongTermKey,
 }
 
-/// An opened bundle; everything in it was verified.
-#[derive(Debug, Clone)]
+/// An opened bundle; everything in it was verified. Its `Debug` prints no
+/// entry content and no ack bytes.
+#[derive(Clone)]
 pub struct OpenedBundle {
     /// The bundle's id, for refusing the same bundle twice.
     pub id: BundleId,
@@ -104,6 +115,19 @@ pub struct OpenedBundle {
     pub prekeys: Vec<Prekey>,
     /// Which key of this node opened it.
     pub opened_with: OpenedWith,
+}
+
+impl std::fmt::Debug for OpenedBundle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenedBundle")
+            .field("id", &self.id)
+            .field("sender", &self.sender)
+            .field("entries", &self.entries.len())
+            .field("ack_len", &self.ack.len())
+            .field("prekeys", &self.prekeys)
+            .field("opened_with", &self.opened_with)
+            .finish()
+    }
 }
 
 /// The Padmé bucket for a file of at least `len` bytes, never below
@@ -335,7 +359,7 @@ pub fn seal_with_rng<R: CryptoRng + ?Sized>(
         put(&sender.public().to_bytes());
         put(&id);
         put(&[announced.len() as u8]);
-        let mut buf = Vec::with_capacity(PREKEY_LEN);
+        let mut buf = Zeroizing::new(Vec::with_capacity(PREKEY_LEN));
         for p in &announced {
             buf.clear();
             p.encode_into(&mut buf);
@@ -367,7 +391,7 @@ struct SegmentWriter {
     cipher: ChaCha20Poly1305,
     layout: Layout,
     segment: u64,
-    buf: Vec<u8>,
+    buf: Zeroizing<Vec<u8>>,
     written: usize,
     out: Vec<u8>,
 }
@@ -378,7 +402,7 @@ impl SegmentWriter {
             cipher,
             layout,
             segment: 0,
-            buf: Vec::with_capacity(SEGMENT),
+            buf: Zeroizing::new(Vec::with_capacity(SEGMENT)),
             written: 0,
             out: Vec::with_capacity(total),
         }
@@ -459,7 +483,7 @@ pub fn open(me: &NodeSecret, ring: &PrekeyRing, bytes: &[u8]) -> Result<OpenedBu
         layout,
         ciphertext,
         segment: 0,
-        buf: Vec::with_capacity(SEGMENT),
+        buf: Zeroizing::new(Vec::with_capacity(SEGMENT)),
         pos: 0,
         left: layout.capacity(),
         failure: None,
@@ -530,7 +554,7 @@ struct SegmentReader<'a> {
     layout: Layout,
     ciphertext: &'a [u8],
     segment: u64,
-    buf: Vec<u8>,
+    buf: Zeroizing<Vec<u8>>,
     pos: usize,
     left: usize,
     failure: Option<BundleError>,
@@ -565,7 +589,7 @@ impl SegmentReader<'_> {
             )
             .is_err()
         {
-            let mut again = body.to_vec();
+            let mut again = Zeroizing::new(body.to_vec());
             let cut = last
                 && self
                     .cipher
