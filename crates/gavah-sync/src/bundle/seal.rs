@@ -235,6 +235,16 @@ pub fn seal_with_rng<R: CryptoRng + ?Sized>(
     request: &SealRequest<'_>,
     rng: &mut R,
 ) -> Result<Sealed, BundleError> {
+    seal_version(request, rng, PAYLOAD_VERSION)
+}
+
+/// [`seal_with_rng`] writing `version` as the payload version (tests make
+/// bundles of a future version with it).
+fn seal_version<R: CryptoRng + ?Sized>(
+    request: &SealRequest<'_>,
+    rng: &mut R,
+    version: u8,
+) -> Result<Sealed, BundleError> {
     let SealRequest {
         sender,
         ring,
@@ -355,7 +365,7 @@ pub fn seal_with_rng<R: CryptoRng + ?Sized>(
             transcript.update(bytes);
             writer.write(bytes);
         };
-        put(&[PAYLOAD_VERSION]);
+        put(&[version]);
         put(&sender.public().to_bytes());
         put(&id);
         put(&[announced.len() as u8]);
@@ -770,4 +780,65 @@ fn check_padding<S: Source + ?Sized>(src: &mut S) -> Result<(), BundleError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::PrekeyPolicy;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha20Rng;
+
+    #[test]
+    fn a_future_version_is_named() {
+        let mut rng = ChaCha20Rng::seed_from_u64(1);
+        let (a, b) = (
+            NodeSecret::generate_with(&mut rng),
+            NodeSecret::generate_with(&mut rng),
+        );
+        let ring = PrekeyRing::new(PrekeyPolicy::default());
+        let request = SealRequest {
+            sender: &a,
+            ring: &ring,
+            recipients: &[*b.public()],
+            entries: &[],
+            ack: b"",
+            now: 0,
+        };
+        let sealed = seal_version(&request, &mut rng, 2).unwrap();
+        let err = open(&b, &ring, &sealed.bytes).unwrap_err();
+        assert!(
+            matches!(err, BundleError::UnsupportedVersion { found: 2 }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("upgrade Gavah"));
+    }
+
+    #[test]
+    fn buckets_are_padme_sizes_from_4_kib() {
+        let sizes: Vec<u64> = [0, 4096, 4097, 4352, 4353, 70_000, 1_000_000]
+            .map(|n| bucket_size(n).unwrap())
+            .to_vec();
+        expect_test::expect![[r#"
+            [
+                4096,
+                4096,
+                4352,
+                4352,
+                4608,
+                71680,
+                1015808,
+            ]
+        "#]]
+        .assert_debug_eq(&sizes);
+        for n in (0..3_000_000u64).step_by(997) {
+            let b = bucket_size(n).unwrap();
+            assert!(b >= n && b >= MIN_BUNDLE && b % 256 == 0 && is_bucket_size(b));
+            assert!(n < MIN_BUNDLE || (b - n) * 16 <= b, "{n} -> {b}");
+            let layout = Layout::of_ciphertext(b as usize - HEADER_LEN).unwrap();
+            assert!(
+                layout.capacity() + HEADER_LEN + TAG_LEN * layout.segments as usize == b as usize
+            );
+        }
+    }
 }

@@ -541,3 +541,17 @@ proptest! {
         prop_assert!(open(&people[1], &empty_ring(), &bad).is_err());
     }
 }
+
+#[test]
+fn prekeys_announced_under_another_key_refuse_the_bundle() {
+    let people = nodes(3, 12);
+    let mut ring = empty_ring();
+    // The ring's prekey is signed by people[2], but people[0] sends.
+    ring.rotate_with(&people[2], NOW, &mut rng(12));
+    let sealed = seal_to(&people[0], &ring, &[*people[1].public()], &[], b"", 12).unwrap();
+    let err = open(&people[1], &empty_ring(), &sealed.bytes).unwrap_err();
+    assert!(
+        matches!(err, BundleError::BadPrekeySignature { index: 0 }),
+        "{err}"
+    );
+}
