@@ -833,7 +833,7 @@ mod tests {
         .assert_debug_eq(&sizes);
         for n in (0..3_000_000u64).step_by(997) {
             let b = bucket_size(n).unwrap();
-            assert!(b >= n && b >= MIN_BUNDLE && b % 256 == 0 && is_bucket_size(b));
+            assert!(b >= n && b >= MIN_BUNDLE && b.is_multiple_of(256) && is_bucket_size(b));
             assert!(n < MIN_BUNDLE || (b - n) * 16 <= b, "{n} -> {b}");
             let layout = Layout::of_ciphertext(b as usize - HEADER_LEN).unwrap();
             assert!(
