@@ -187,6 +187,16 @@ impl SignedEntry {
     }
 }
 
+/// Signs many entries' canonical bytes on all cores (a bulk import signs a
+/// million entries; one core signs about 30,000 a second on the 2-core test
+/// machine). The result is in the order given.
+pub fn sign_all(node: &NodeSecret, canonical_bytes: Vec<Vec<u8>>) -> Vec<SignedEntry> {
+    canonical_bytes
+        .into_par_iter()
+        .map(|bytes| SignedEntry::sign(node, bytes))
+        .collect()
+}
+
 /// Verifies every entry's signature, batching them (ed25519 batch verification)
 /// over all cores; this is what reaches ≥ 50,000 entries/s on two cores.
 ///
@@ -396,6 +406,17 @@ mod tests {
         for cut in 0..enc.len() {
             assert!(SignedEntry::decode(&enc[..cut]).is_err());
         }
+    }
+
+    #[test]
+    fn sign_all_matches_one_by_one() {
+        let a = node(1);
+        let texts: Vec<Vec<u8>> = (0..300u32).map(|i| i.to_le_bytes().to_vec()).collect();
+        let one_by_one: Vec<SignedEntry> = texts
+            .iter()
+            .map(|t| SignedEntry::sign(&a, t.clone()))
+            .collect();
+        assert_eq!(sign_all(&a, texts), one_by_one);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //!   [`NodeSecret::from_bytes`] to store it, [`NodeSecret::public`];
 //!   [`NodePublicKey`]'s `Display` / [`NodePublicKey::parse`] for the one-line
 //!   text form, [`public_key_qr_png`] for `gavah node key --qr`.
-//! - Entries: [`SignedEntry::sign`] over `Entry::canonical_bytes()`,
+//! - Entries: [`SignedEntry::sign`] (or [`sign_all`]) over `Entry::canonical_bytes()`,
 //!   [`SignedEntry::encode`] / [`SignedEntry::decode`], [`verify_all`].
 //! - Bundles: [`seal`] with a [`SealRequest`], [`open`] giving an
 //!   [`OpenedBundle`] (sender, verified entries, ack bytes, announced prekeys,
@@ -111,7 +111,7 @@ mod prekey;
 mod seal;
 mod wire;
 
-pub use entry::{ENTRY_OVERHEAD, SignedEntry, verify_all};
+pub use entry::{ENTRY_OVERHEAD, SignedEntry, sign_all, verify_all};
 pub use error::{BundleError, EntryError, KeyError};
 pub use keys::{NodePublicKey, NodeSecret, SECRET_BYTES_LEN, SignerKey, public_key_qr_png};
 pub use prekey::{
