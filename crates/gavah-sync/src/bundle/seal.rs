@@ -487,7 +487,8 @@ pub fn open(me: &NodeSecret, ring: &PrekeyRing, bytes: &[u8]) -> Result<OpenedBu
             ),
         })?;
     let (header, ciphertext) = bytes.split_at(HEADER_LEN);
-    let (file_key, opened_with) = unwrap_file_key(me, ring, header).ok_or(BundleError::NotForMe)?;
+    let (file_key, opened_with, _slot) =
+        unwrap_file_key(me, ring, header).ok_or(BundleError::NotForMe)?;
     let mut reader = SegmentReader {
         cipher: payload_cipher(&file_key, header),
         layout,
@@ -524,7 +525,7 @@ fn unwrap_file_key(
     me: &NodeSecret,
     ring: &PrekeyRing,
     header: &[u8],
-) -> Option<(Zeroizing<[u8; 32]>, OpenedWith)> {
+) -> Option<(Zeroizing<[u8; 32]>, OpenedWith, usize)> {
     let eph: [u8; 32] = header[..32].try_into().ok()?;
     let eph = masked(&eph);
     let long_term = (
@@ -541,7 +542,7 @@ fn unwrap_file_key(
             continue;
         }
         let cipher = ChaCha20Poly1305::new(&Key::from(*slot_key(&eph, &public, shared.as_bytes())));
-        for slot in header[32..].chunks_exact(SLOT_LEN) {
+        for (index, slot) in header[32..].chunks_exact(SLOT_LEN).enumerate() {
             let mut key = Zeroizing::new([0u8; 32]);
             key.copy_from_slice(&slot[..32]);
             let Ok(tag) = Tag::try_from(&slot[32..]) else {
@@ -551,7 +552,7 @@ fn unwrap_file_key(
                 .decrypt_inout_detached(&nonce(0, true), &[], key.as_mut_slice().into(), &tag)
                 .is_ok()
             {
-                return Some((key, with));
+                return Some((key, with, index));
             }
         }
     }
@@ -812,6 +813,32 @@ mod tests {
             "{err}"
         );
         assert!(err.to_string().contains("upgrade Gavah"));
+    }
+
+    #[test]
+    fn used_slots_sit_anywhere() {
+        let mut rng = ChaCha20Rng::seed_from_u64(2);
+        let (a, b) = (
+            NodeSecret::generate_with(&mut rng),
+            NodeSecret::generate_with(&mut rng),
+        );
+        let ring = PrekeyRing::new(PrekeyPolicy::default());
+        let request = SealRequest {
+            sender: &a,
+            ring: &ring,
+            recipients: &[*b.public()],
+            entries: &[],
+            ack: b"",
+            now: 0,
+        };
+        let mut seen = [0u32; SLOTS];
+        for _ in 0..200 {
+            let sealed = seal_with_rng(&request, &mut rng).unwrap();
+            let (_, _, slot) = unwrap_file_key(&b, &ring, &sealed.bytes[..HEADER_LEN]).unwrap();
+            seen[slot] += 1;
+        }
+        // 25 expected per slot; below 8 happens with probability under 1e-5.
+        assert!(seen.iter().all(|&n| n >= 8), "{seen:?}");
     }
 
     #[test]

@@ -555,3 +555,21 @@ fn prekeys_announced_under_another_key_refuse_the_bundle() {
         "{err}"
     );
 }
+
+#[test]
+fn everything_after_the_ephemeral_key_looks_uniformly_random() {
+    let people = nodes(2, 13);
+    let texts: Vec<String> = (0..2000).map(|_| "a".repeat(100)).collect();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let es = entries(&people[0], &refs);
+    let sealed = seal_to(&people[0], &empty_ring(), &[*people[1].public()], &es, b"", 13).unwrap();
+    let body = &sealed.bytes[32..];
+    let mut counts = [0f64; 256];
+    for &b in body {
+        counts[usize::from(b)] += 1.0;
+    }
+    let expected = body.len() as f64 / 256.0;
+    let chi2: f64 = counts.iter().map(|c| (c - expected).powi(2) / expected).sum();
+    // 255 degrees of freedom: above 360 happens by chance once in 10,000.
+    assert!(chi2 < 360.0, "chi-square {chi2:.1} over {} bytes", body.len());
+}
