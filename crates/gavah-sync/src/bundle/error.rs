@@ -125,4 +125,10 @@ pub enum BundleError {
         "the operating system gave no random bytes ({0}); try again, and check the system's entropy source"
     )]
     Randomness(String),
+    #[error("could not read the bundle: {0}; check the file and the drive")]
+    Read(#[source] std::io::Error),
+    #[error(
+        "could not write the bundle: {0}; check the free space on the drive, then seal it again"
+    )]
+    Write(#[source] std::io::Error),
 }

@@ -10,7 +10,8 @@
 //!   [`SignedEntry::encode`] / [`SignedEntry::decode`], [`verify_all`].
 //! - Bundles: [`seal`] with a [`SealRequest`], [`open`] giving an
 //!   [`OpenedBundle`] (sender, verified entries, ack bytes, announced prekeys,
-//!   [`BundleId`]).
+//!   [`BundleId`]); [`seal_to_writer`] and [`open_reader`] stream big bundles
+//!   to and from files holding one 64 KiB segment at a time.
 //! - Forward secrecy: a [`PrekeyRing`] per node, persisted with
 //!   [`PrekeyRing::to_bytes`]; [`PrekeyRing::rotate`] before sealing,
 //!   [`PrekeyRing::learn`] after opening, [`PrekeyRing::prune`] regularly.
@@ -119,5 +120,6 @@ pub use prekey::{
 };
 pub use seal::{
     BundleId, HEADER_LEN, MIN_BUNDLE, OpenedBundle, OpenedWith, SEGMENT, SLOT_LEN, SLOTS,
-    SealRequest, Sealed, SealedTo, bucket_size, is_bucket_size, open, seal, seal_with_rng,
+    SealRequest, Sealed, SealedTo, SealedWritten, bucket_size, is_bucket_size, open, open_reader,
+    seal, seal_to_writer, seal_with_rng,
 };

@@ -2,6 +2,8 @@
 //! payload, padding to size buckets, and the sender's signature over it all.
 //! The byte layout is documented in the module docs of [`super`].
 
+use std::io::{Read, Write};
+
 use chacha20poly1305::aead::{AeadInOut, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce, Tag};
 use ed25519_dalek::Signature;
@@ -245,6 +247,47 @@ fn seal_version<R: CryptoRng + ?Sized>(
     rng: &mut R,
     version: u8,
 ) -> Result<Sealed, BundleError> {
+    let mut bytes = Vec::new();
+    let written = seal_into(request, rng, version, &mut bytes)?;
+    debug_assert_eq!(bytes.len() as u64, written.len);
+    Ok(Sealed {
+        bytes,
+        id: written.id,
+        sealed_to: written.sealed_to,
+    })
+}
+
+/// What [`seal_to_writer`] wrote.
+#[derive(Debug, Clone)]
+pub struct SealedWritten {
+    /// Bytes written: the bundle's bucket size.
+    pub len: u64,
+    /// The bundle's id.
+    pub id: BundleId,
+    /// For each recipient (in the order given, repeats removed), the key sealed to.
+    pub sealed_to: Vec<(NodePublicKey, SealedTo)>,
+}
+
+/// [`seal_with_rng`] writing the bundle to `out` (a temporary file, say) as it
+/// is made: only the header and one 64 KiB segment are held at a time. On an
+/// error part of a bundle may have been written; delete it.
+///
+/// # Errors
+/// As [`seal`], and [`BundleError::Write`] if writing fails.
+pub fn seal_to_writer<R: CryptoRng + ?Sized, W: Write>(
+    request: &SealRequest<'_>,
+    rng: &mut R,
+    out: W,
+) -> Result<SealedWritten, BundleError> {
+    seal_into(request, rng, PAYLOAD_VERSION, out)
+}
+
+fn seal_into<R: CryptoRng + ?Sized, W: Write>(
+    request: &SealRequest<'_>,
+    rng: &mut R,
+    version: u8,
+    mut out: W,
+) -> Result<SealedWritten, BundleError> {
     let SealRequest {
         sender,
         ring,
@@ -356,71 +399,79 @@ fn seal_version<R: CryptoRng + ?Sized>(
 
     let mut id = [0u8; 16];
     rng.fill_bytes(&mut id);
-    let mut writer = SegmentWriter::new(payload_cipher(&file_key, &header), layout, total as usize);
-    writer.out.extend_from_slice(&header);
+    out.write_all(&header).map_err(BundleError::Write)?;
+    let mut writer = SegmentWriter::new(payload_cipher(&file_key, &header), layout, out);
     let mut transcript = blake3::Hasher::new_derive_key(SIGNATURE_CONTEXT);
     transcript.update(&header);
     {
         let mut put = |bytes: &[u8]| {
             transcript.update(bytes);
-            writer.write(bytes);
+            writer.write(bytes)
         };
-        put(&[version]);
-        put(&sender.public().to_bytes());
-        put(&id);
-        put(&[announced.len() as u8]);
+        put(&[version])?;
+        put(&sender.public().to_bytes())?;
+        put(&id)?;
+        put(&[announced.len() as u8])?;
         let mut buf = Zeroizing::new(Vec::with_capacity(PREKEY_LEN));
         for p in &announced {
             buf.clear();
             p.encode_into(&mut buf);
-            put(&buf);
+            put(&buf)?;
         }
-        put(&(ack.len() as u32).to_le_bytes());
-        put(ack);
-        put(&(entries.len() as u32).to_le_bytes());
+        put(&(ack.len() as u32).to_le_bytes())?;
+        put(ack)?;
+        put(&(entries.len() as u32).to_le_bytes())?;
         for e in entries {
             buf.clear();
             e.encode_into(&mut buf);
-            put(&buf);
+            put(&buf)?;
         }
     }
     let signature = sender.sign_digest(transcript.finalize().as_bytes());
-    writer.write(&signature);
-    writer.pad_to_end();
-    let bytes = writer.finish();
-    debug_assert_eq!(bytes.len() as u64, total);
-    Ok(Sealed {
-        bytes,
+    writer.write(&signature)?;
+    writer.pad_to_end()?;
+    writer.finish()?;
+    Ok(SealedWritten {
+        len: total,
         id: BundleId(id),
         sealed_to,
     })
 }
 
-/// Encrypts plaintext into segments as it arrives, holding one segment.
-struct SegmentWriter {
+/// Encrypts plaintext into segments as it arrives, holding one segment, and
+/// writes them out.
+struct SegmentWriter<W> {
     cipher: ChaCha20Poly1305,
     layout: Layout,
     segment: u64,
     buf: Zeroizing<Vec<u8>>,
     written: usize,
-    out: Vec<u8>,
+    out: W,
 }
 
-impl SegmentWriter {
-    fn new(cipher: ChaCha20Poly1305, layout: Layout, total: usize) -> Self {
+impl<W: Write> SegmentWriter<W> {
+    fn new(cipher: ChaCha20Poly1305, layout: Layout, out: W) -> Self {
         Self {
             cipher,
             layout,
             segment: 0,
-            buf: Zeroizing::new(Vec::with_capacity(SEGMENT)),
+            buf: Zeroizing::new(Vec::with_capacity(SEGMENT_CT)),
             written: 0,
-            out: Vec::with_capacity(total),
+            out,
         }
     }
 
-    fn write(&mut self, mut bytes: &[u8]) {
+    fn write(&mut self, mut bytes: &[u8]) -> Result<(), BundleError> {
         while !bytes.is_empty() {
-            let room = self.layout.plain_len(self.segment) - self.buf.len();
+            let room = self
+                .layout
+                .plain_len(self.segment)
+                .saturating_sub(self.buf.len());
+            if room == 0 {
+                return Err(BundleError::Malformed {
+                    detail: "more plaintext than the bucket holds",
+                });
+            }
             let (now, later) = bytes.split_at(room.min(bytes.len()));
             self.buf.extend_from_slice(now);
             self.written += now.len();
@@ -428,41 +479,46 @@ impl SegmentWriter {
             if self.buf.len() == self.layout.plain_len(self.segment)
                 && self.segment + 1 < self.layout.segments
             {
-                self.flush();
+                self.flush()?;
             }
         }
+        Ok(())
     }
 
-    fn pad_to_end(&mut self) {
+    fn pad_to_end(&mut self) -> Result<(), BundleError> {
         let zeros = [0u8; 4096];
         while self.written < self.layout.capacity() {
             let n = (self.layout.capacity() - self.written).min(zeros.len());
-            self.write(&zeros[..n]);
+            self.write(&zeros[..n])?;
         }
+        Ok(())
     }
 
-    fn flush(&mut self) {
+    fn flush(&mut self) -> Result<(), BundleError> {
         let last = self.segment + 1 == self.layout.segments;
-        // Encryption fails only for segments beyond ChaCha20's 256 GiB limit,
-        // far above SEGMENT; an impossible failure leaves the segment as it is
-        // and the bundle unopenable rather than panicking.
-        if let Ok(tag) = self.cipher.encrypt_inout_detached(
-            &nonce(self.segment, last),
-            &[],
-            self.buf.as_mut_slice().into(),
-        ) {
-            self.out.extend_from_slice(&self.buf);
-            self.out.extend_from_slice(&tag);
-        }
+        // Encryption fails only past ChaCha20's 256 GiB limit per nonce, far
+        // above SEGMENT.
+        let tag = self
+            .cipher
+            .encrypt_inout_detached(
+                &nonce(self.segment, last),
+                &[],
+                self.buf.as_mut_slice().into(),
+            )
+            .map_err(|_| BundleError::TooLarge { what: "a segment" })?;
+        self.buf.extend_from_slice(&tag);
+        self.out.write_all(&self.buf).map_err(BundleError::Write)?;
         self.buf.clear();
         self.segment += 1;
+        Ok(())
     }
 
-    fn finish(mut self) -> Vec<u8> {
+    fn finish(mut self) -> Result<W, BundleError> {
         while self.segment < self.layout.segments {
-            self.flush();
+            self.flush()?;
         }
-        self.out
+        self.out.flush().map_err(BundleError::Write)?;
+        Ok(self.out)
     }
 }
 
@@ -473,39 +529,57 @@ impl SegmentWriter {
 /// A [`BundleError`]: not for this node, truncated, tampered, a bad bundle,
 /// prekey or entry signature, an unsupported version, malformed content.
 pub fn open(me: &NodeSecret, ring: &PrekeyRing, bytes: &[u8]) -> Result<OpenedBundle, BundleError> {
-    if bytes.len() < HEADER_LEN + TAG_LEN {
+    open_reader(me, ring, bytes, bytes.len() as u64)
+}
+
+/// [`open`] reading the bundle from `reader` (a file, say), which holds `len`
+/// bytes: only the header and one 64 KiB segment are held at a time, beside
+/// the entries returned.
+///
+/// # Errors
+/// As [`open`], and [`BundleError::Read`] if reading fails; a reader that
+/// ends before `len` bytes gives [`BundleError::Truncated`].
+pub fn open_reader<R: Read>(
+    me: &NodeSecret,
+    ring: &PrekeyRing,
+    mut reader: R,
+    len: u64,
+) -> Result<OpenedBundle, BundleError> {
+    if len < (HEADER_LEN + TAG_LEN) as u64 {
         return Err(BundleError::Truncated {
-            detail: format!("{} bytes is shorter than the smallest bundle", bytes.len()),
+            detail: format!("{len} bytes is shorter than the smallest bundle"),
         });
     }
-    let layout = Layout::of_ciphertext(bytes.len() - HEADER_LEN)
-        .filter(|_| is_bucket_size(bytes.len() as u64))
+    let layout = usize::try_from(len)
+        .ok()
+        .and_then(|len| Layout::of_ciphertext(len - HEADER_LEN))
+        .filter(|_| is_bucket_size(len))
         .ok_or_else(|| BundleError::Truncated {
             detail: format!(
-                "{} bytes is not a size a bundle can have: it was cut short (or bytes were added)",
-                bytes.len()
+                "{len} bytes is not a size a bundle can have: it was cut short (or bytes were added)"
             ),
         })?;
-    let (header, ciphertext) = bytes.split_at(HEADER_LEN);
+    let mut header = [0u8; HEADER_LEN];
+    reader.read_exact(&mut header).map_err(read_error)?;
     let (file_key, opened_with, _slot) =
-        unwrap_file_key(me, ring, header).ok_or(BundleError::NotForMe)?;
-    let mut reader = SegmentReader {
-        cipher: payload_cipher(&file_key, header),
+        unwrap_file_key(me, ring, &header).ok_or(BundleError::NotForMe)?;
+    let mut segments = SegmentReader {
+        cipher: payload_cipher(&file_key, &header),
         layout,
-        ciphertext,
+        ciphertext: reader,
         segment: 0,
-        buf: Zeroizing::new(Vec::with_capacity(SEGMENT)),
+        buf: Zeroizing::new(Vec::with_capacity(SEGMENT_CT)),
         pos: 0,
         left: layout.capacity(),
         failure: None,
     };
     let mut transcript = blake3::Hasher::new_derive_key(SIGNATURE_CONTEXT);
-    transcript.update(header);
-    let parsed = parse_payload(&mut reader, &mut transcript).and_then(|p| {
-        check_padding(&mut reader)?;
+    transcript.update(&header);
+    let parsed = parse_payload(&mut segments, &mut transcript).and_then(|p| {
+        check_padding(&mut segments)?;
         Ok(p)
     });
-    let payload = match (parsed, reader.failure.take()) {
+    let payload = match (parsed, segments.failure.take()) {
         (_, Some(failure)) => return Err(failure),
         (Err(e), None) => return Err(e),
         (Ok(p), None) => p,
@@ -519,6 +593,16 @@ pub fn open(me: &NodeSecret, ring: &PrekeyRing, bytes: &[u8]) -> Result<OpenedBu
         prekeys: payload.prekeys,
         opened_with,
     })
+}
+
+fn read_error(e: std::io::Error) -> BundleError {
+    if e.kind() == std::io::ErrorKind::UnexpectedEof {
+        BundleError::Truncated {
+            detail: "the file ends before its stated length".to_owned(),
+        }
+    } else {
+        BundleError::Read(e)
+    }
 }
 
 fn unwrap_file_key(
@@ -559,11 +643,11 @@ fn unwrap_file_key(
     None
 }
 
-/// Decrypts and authenticates segments as the parser reads, holding one.
-struct SegmentReader<'a> {
+/// Reads, decrypts and authenticates segments as the parser reads, holding one.
+struct SegmentReader<R> {
     cipher: ChaCha20Poly1305,
     layout: Layout,
-    ciphertext: &'a [u8],
+    ciphertext: R,
     segment: u64,
     buf: Zeroizing<Vec<u8>>,
     pos: usize,
@@ -571,46 +655,33 @@ struct SegmentReader<'a> {
     failure: Option<BundleError>,
 }
 
-impl SegmentReader<'_> {
+impl<R: Read> SegmentReader<R> {
     fn load(&mut self) -> Result<(), Short> {
         if self.failure.is_some() || self.segment >= self.layout.segments {
             return Err(Short);
         }
         let index = self.segment;
-        let start = index as usize * SEGMENT_CT;
         let len = self.layout.plain_len(index);
         let last = index + 1 == self.layout.segments;
-        let (Some(body), Some(tag)) = (
-            self.ciphertext.get(start..start + len),
-            self.ciphertext
-                .get(start + len..start + len + TAG_LEN)
-                .and_then(|t| Tag::try_from(t).ok()),
-        ) else {
+        self.buf.resize(len + TAG_LEN, 0);
+        if let Err(e) = self.ciphertext.read_exact(&mut self.buf) {
+            self.failure = Some(read_error(e));
+            return Err(Short);
+        }
+        let Ok(tag) = Tag::try_from(&self.buf[len..]) else {
             return Err(Short);
         };
-        self.buf.clear();
-        self.buf.extend_from_slice(body);
-        if self
-            .cipher
-            .decrypt_inout_detached(
-                &nonce(index, last),
-                &[],
-                self.buf.as_mut_slice().into(),
-                &tag,
-            )
-            .is_err()
-        {
-            let mut again = Zeroizing::new(body.to_vec());
-            let cut = last
-                && self
-                    .cipher
-                    .decrypt_inout_detached(
-                        &nonce(index, false),
-                        &[],
-                        again.as_mut_slice().into(),
-                        &tag,
-                    )
-                    .is_ok();
+        self.buf.truncate(len);
+        // Decryption checks the tag before it decrypts, so a failure leaves the
+        // ciphertext in place for the second try.
+        let cipher = &self.cipher;
+        let open = |last: bool, buf: &mut [u8]| {
+            cipher
+                .decrypt_inout_detached(&nonce(index, last), &[], buf.into(), &tag)
+                .is_ok()
+        };
+        if !open(last, self.buf.as_mut_slice()) {
+            let cut = last && open(false, self.buf.as_mut_slice());
             self.failure = Some(if cut {
                 BundleError::Truncated {
                     detail: format!("it ends after segment {index}, which is not its last"),
@@ -626,7 +697,7 @@ impl SegmentReader<'_> {
     }
 }
 
-impl Source for SegmentReader<'_> {
+impl<R: Read> Source for SegmentReader<R> {
     fn read_exact(&mut self, mut out: &mut [u8]) -> Result<(), Short> {
         if out.len() > self.left {
             return Err(Short);

@@ -562,14 +562,139 @@ fn everything_after_the_ephemeral_key_looks_uniformly_random() {
     let texts: Vec<String> = (0..2000).map(|_| "a".repeat(100)).collect();
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let es = entries(&people[0], &refs);
-    let sealed = seal_to(&people[0], &empty_ring(), &[*people[1].public()], &es, b"", 13).unwrap();
+    let sealed = seal_to(
+        &people[0],
+        &empty_ring(),
+        &[*people[1].public()],
+        &es,
+        b"",
+        13,
+    )
+    .unwrap();
     let body = &sealed.bytes[32..];
     let mut counts = [0f64; 256];
     for &b in body {
         counts[usize::from(b)] += 1.0;
     }
     let expected = body.len() as f64 / 256.0;
-    let chi2: f64 = counts.iter().map(|c| (c - expected).powi(2) / expected).sum();
+    let chi2: f64 = counts
+        .iter()
+        .map(|c| (c - expected).powi(2) / expected)
+        .sum();
     // 255 degrees of freedom: above 360 happens by chance once in 10,000.
-    assert!(chi2 < 360.0, "chi-square {chi2:.1} over {} bytes", body.len());
+    assert!(
+        chi2 < 360.0,
+        "chi-square {chi2:.1} over {} bytes",
+        body.len()
+    );
+}
+
+#[test]
+fn streaming_through_a_file_gives_the_same_bundle() {
+    use std::io::{Seek, Write};
+    let people = nodes(2, 14);
+    let texts: Vec<String> = (0..700)
+        .map(|i| format!("entry {i:04} {}", "y".repeat(300)))
+        .collect();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let es = entries(&people[0], &refs);
+    let to = [*people[1].public()];
+    let in_memory = seal_to(&people[0], &empty_ring(), &to, &es, b"ack", 14).unwrap();
+
+    let mut file = tempfile::tempfile().unwrap();
+    let request = SealRequest {
+        sender: &people[0],
+        ring: &empty_ring(),
+        recipients: &to,
+        entries: &es,
+        ack: b"ack",
+        now: NOW,
+    };
+    let written =
+        bundle::seal_to_writer(&request, &mut rng(14), std::io::BufWriter::new(&mut file)).unwrap();
+    file.flush().unwrap();
+    assert_eq!(written.len, in_memory.bytes.len() as u64);
+    assert_eq!(written.id, in_memory.id);
+    assert_eq!(file.metadata().unwrap().len(), written.len);
+
+    file.rewind().unwrap();
+    let opened = bundle::open_reader(&people[1], &empty_ring(), &mut file, written.len).unwrap();
+    assert_eq!(opened.entries, es);
+    assert_eq!(opened.id, in_memory.id);
+
+    // A reader that ends before the stated length is a truncated bundle.
+    let short = &in_memory.bytes[..in_memory.bytes.len() - 1000];
+    let err = bundle::open_reader(&people[1], &empty_ring(), short, written.len).unwrap_err();
+    assert!(matches!(err, BundleError::Truncated { .. }), "{err}");
+}
+
+/// Accepts `room` bytes, then fails like a full drive.
+struct FullDrive {
+    room: usize,
+}
+
+impl std::io::Write for FullDrive {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.room == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::StorageFull,
+                "no space left",
+            ));
+        }
+        let n = buf.len().min(self.room);
+        self.room -= n;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Gives `good` bytes, then fails like a bad drive.
+struct BadDrive<'a> {
+    bytes: &'a [u8],
+    good: usize,
+}
+
+impl std::io::Read for BadDrive<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.good == 0 {
+            return Err(std::io::Error::other("input/output error"));
+        }
+        let n = buf.len().min(self.good).min(self.bytes.len());
+        buf[..n].copy_from_slice(&self.bytes[..n]);
+        self.bytes = &self.bytes[n..];
+        self.good -= n;
+        Ok(n)
+    }
+}
+
+#[test]
+fn drive_errors_are_reported_as_such() {
+    let people = nodes(2, 15);
+    let es = entries(&people[0], &["one"]);
+    let to = [*people[1].public()];
+    let request = SealRequest {
+        sender: &people[0],
+        ring: &empty_ring(),
+        recipients: &to,
+        entries: &es,
+        ack: b"",
+        now: NOW,
+    };
+    for room in [0, 100, 1000] {
+        let err = bundle::seal_to_writer(&request, &mut rng(15), FullDrive { room }).unwrap_err();
+        assert!(matches!(err, BundleError::Write(_)), "{err}");
+        assert!(err.to_string().contains("no space left"), "{err}");
+    }
+    let sealed = seal_to(&people[0], &empty_ring(), &to, &es, b"", 15).unwrap();
+    for good in [1, 500, 2000] {
+        let drive = BadDrive {
+            bytes: &sealed.bytes,
+            good,
+        };
+        let err = bundle::open_reader(&people[1], &empty_ring(), drive, sealed.bytes.len() as u64)
+            .unwrap_err();
+        assert!(matches!(err, BundleError::Read(_)), "{err}");
+    }
 }
