@@ -471,6 +471,14 @@ mod tests {
         let back = PrekeyRing::from_bytes(&bobs.to_bytes()).unwrap();
         assert_eq!(back.to_bytes(), bobs.to_bytes());
         let bytes = ring.to_bytes();
+        expect_test::expect![
+            "185 bytes, blake3 85343013772de0e9c2abe231e5ab91a08ece6c2010e4db3427cba7fd3a35414a"
+        ]
+        .assert_eq(&format!(
+            "{} bytes, blake3 {}",
+            bytes.len(),
+            blake3::hash(&bytes).to_hex()
+        ));
         for cut in 0..bytes.len() {
             assert!(PrekeyRing::from_bytes(&bytes[..cut]).is_err());
         }
