@@ -81,11 +81,16 @@
 //! X25519 public keys: a random string is a valid curve point half of the time,
 //! an ephemeral key always is, so `k` files are told from random data with
 //! probability `1 − 2^−k`. Elligator 2 encoding would hide that; no maintained
-//! crate offers it for X25519 today (curve25519-dalek 5.0 does not), so this is
-//! left as a known, documented leak. The top bit of the key is randomised, which
+//! crate offers it for X25519 today (curve25519-dalek 5.0 does not; the
+//! `curve25519-elligator2` fork is an alpha), so this is left as a known,
+//! documented leak. The top bit of the key is randomised, which
 //! hides the other giveaway. Nothing else is in clear: no magic bytes, version,
 //! sender, recipient key ids, recipient count or entry count. The file's name,
 //! timestamps and the channel it travels on are the caller's to keep bland.
+//!
+//! ChaCha20-Poly1305 does not commit to its key, so a sender could craft one
+//! file that opens to different contents for two of its recipients; it could as
+//! well send them two files, and each content is still signed by it.
 //!
 //! # Forward secrecy
 //!

@@ -483,4 +483,29 @@ mod tests {
             assert!(PrekeyRing::from_bytes(&bytes[..cut]).is_err());
         }
     }
+
+    #[test]
+    fn a_peer_cannot_fill_the_ring() {
+        let mut rng = ChaCha20Rng::seed_from_u64(10);
+        let peer = NodeSecret::generate_with(&mut rng);
+        let mut theirs = PrekeyRing::new(PrekeyPolicy {
+            lifetime: 10,
+            grace: 0,
+        });
+        let mut announced = Vec::new();
+        for t in 0..50 {
+            theirs.rotate_with(&peer, t * 10, &mut rng);
+            announced.extend(theirs.announcements(t * 10));
+        }
+        let mut ours = PrekeyRing::new(PrekeyPolicy::default());
+        ours.learn(peer.public(), &announced, 0);
+        assert_eq!(
+            ours.peers.get(peer.public()).map(Vec::len),
+            Some(MAX_PEER_PREKEYS)
+        );
+        assert_eq!(
+            ours.newest_for(peer.public(), 0).map(|p| p.created),
+            Some(490)
+        );
+    }
 }

@@ -533,8 +533,9 @@ pub fn open(me: &NodeSecret, ring: &PrekeyRing, bytes: &[u8]) -> Result<OpenedBu
 }
 
 /// [`open`] reading the bundle from `reader` (a file, say), which holds `len`
-/// bytes: only the header and one 64 KiB segment are held at a time, beside
-/// the entries returned.
+/// bytes (the file's length from its metadata; nothing after `len` is read):
+/// only the header and one 64 KiB segment are held at a time, beside the
+/// entries returned.
 ///
 /// # Errors
 /// As [`open`], and [`BundleError::Read`] if reading fails; a reader that
