@@ -357,7 +357,10 @@ fn score_passes(
         data,
         // Pairs here share a name key, and u is estimated among them: the
         // frequency adjustment of the name (which assumes u of random pairs)
-        // would add eight bits to every common name.
+        // would add eight bits to every common name. Neither pass adjusts by
+        // term frequency, so a pair's probability depends only on the pair and
+        // the model, not on which other reports are in the store (demo F1
+        // 0.9719 without it in the second pass, 0.9733 with).
         &opts(
             name_rules,
             run.models.as_ref().map(|m| m.by_name.clone()),
@@ -373,7 +376,7 @@ fn score_passes(
             Some(model) => Some(
                 gavah_link::score(
                     data,
-                    &opts(place_rules, Some(model.clone()), true),
+                    &opts(place_rules, Some(model.clone()), false),
                     &pp,
                     None,
                 )
@@ -382,7 +385,7 @@ fn score_passes(
             None => None,
         },
         None if has_places => {
-            let s = gavah_link::score(data, &opts(place_rules, None, true), &pp, None)
+            let s = gavah_link::score(data, &opts(place_rules, None, false), &pp, None)
                 .map_err(failed)?;
             // A model estimated from no pairs says nothing: leave it out.
             (!s.pairs.is_empty()).then_some(s)
