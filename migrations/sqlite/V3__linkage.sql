@@ -31,3 +31,12 @@ CREATE INDEX link_decisions_pair ON link_decisions (a, b);
 -- given name and surname (joined), for linkage and the public person pages:
 -- the store replays its entries when next opened.
 INSERT OR REPLACE INTO meta (key, value) VALUES ('rebuild_needed', 'V3');
+
+-- The blocking keys of linked reports (64-bit hashes of a name key, a phonetic
+-- key, or an event date and place), so that new reports are linked against the
+-- reports that share a key instead of relinking the whole store.
+CREATE TABLE link_keys (
+    key    INTEGER NOT NULL,
+    report INTEGER NOT NULL,           -- reports.seq
+    PRIMARY KEY (key, report)
+) WITHOUT ROWID;

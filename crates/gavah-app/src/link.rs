@@ -198,9 +198,13 @@ fn find(parent: &mut [usize], mut x: usize) -> usize {
 }
 
 /// Runs the linker over the records with the decisions as constraints.
+/// Runs the linker over the records with the decisions as constraints; `keep`
+/// lists pairs of records (indexes into `records`) that must stay together:
+/// the people an incremental link finds already formed.
 fn cluster_records(
     records: Vec<LinkRecord>,
     decisions: Vec<StoredDecision>,
+    keep: &[(usize, usize)],
     run: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<Linked, AppError> {
@@ -233,6 +237,17 @@ fn cluster_records(
             constraints.must_link.push(pair);
         } else {
             constraints.cannot_link.push(pair);
+        }
+    }
+    for &(a, b) in keep {
+        let (ra, rb) = (row_of[a], row_of[b]);
+        if ra == usize::MAX || rb == usize::MAX {
+            late.push((a, b));
+        } else {
+            constraints.must_link.push((
+                u32::try_from(ra).unwrap_or(u32::MAX),
+                u32::try_from(rb).unwrap_or(u32::MAX),
+            ));
         }
     }
     let scores = if data.len() >= 2 {
@@ -629,6 +644,7 @@ impl App {
         let linked = cluster_records(
             self.store.link_records()?,
             self.store.link_decisions()?,
+            &[],
             &run,
             progress,
         )?;
@@ -739,15 +755,134 @@ impl App {
 /// has one. With the stored model and its own threshold, a run records no
 /// entry, so nothing is appended here.
 pub(crate) fn relink_in(w: &mut Writer<'_>, progress: &dyn Progress) -> Result<(), AppError> {
-    if w.link_model()?.is_none() {
+    let Some(stored) = w.link_model()? else {
+        return Ok(());
+    };
+    let through: Option<i64> = w.meta("linked_through")?.and_then(|v| v.parse().ok());
+    let decisions_then: Option<u64> = w.meta("linked_decisions")?.and_then(|v| v.parse().ok());
+    match (through, decisions_then) {
+        (Some(through), Some(d)) if d == w.link_decision_count()? => {
+            link_new(w, &stored, through, progress)
+        }
+        // Never linked with keys, or decisions changed: a whole link.
+        _ => {
+            link_in(w, &LinkRequest::default(), progress, |_, _| {
+                Err(AppError::Other(
+                    "a re-link with the stored model tried to record a new model".into(),
+                ))
+            })?;
+            Ok(())
+        }
+    }
+}
+
+/// Records how far the store is linked, for the next incremental link.
+fn mark_linked(w: &mut Writer<'_>) -> Result<(), AppError> {
+    let last = w.last_report_seq()?;
+    let decisions = w.link_decision_count()?;
+    w.set_meta("linked_through", &last.to_string())?;
+    w.set_meta("linked_decisions", &decisions.to_string())?;
+    Ok(())
+}
+
+/// Reports sharing one blocking key that an incremental link reads, at most
+/// (the newest): a full link sub-blocks such large blocks the same way.
+const NEIGHBOURS_PER_KEY: usize = 2_000;
+
+/// The blocking keys of a report, as both passes block: its name's
+/// transliteration key and phonetic key, and its event date with its place.
+/// Hashed to 64 bits (a collision only adds a neighbour to compare).
+fn blocking_keys(r: &LinkRecord) -> Vec<i64> {
+    let v = values(r);
+    if v[0].trim().is_empty() {
+        return Vec::new();
+    }
+    let hash = |kind: &str, text: &str| -> i64 {
+        let h = blake3::Hasher::new()
+            .update(kind.as_bytes())
+            .update(&[0])
+            .update(text.as_bytes())
+            .finalize();
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&h.as_bytes()[..8]);
+        i64::from_le_bytes(b)
+    };
+    let k = gavah_link::translit::name_keys(v[0].trim());
+    let mut keys = Vec::with_capacity(3);
+    if !k.key.is_empty() {
+        keys.push(hash("name", &k.key));
+    }
+    if !k.phonetic.is_empty() {
+        keys.push(hash("phonetic", &k.phonetic));
+    }
+    let (date, place) = (v[3].trim(), v[4].trim());
+    if !date.is_empty() && !place.is_empty() {
+        keys.push(hash("date+place", &format!("{date}\u{1f}{place}")));
+    }
+    keys
+}
+
+/// Links the reports added since the last link: each new report is compared
+/// with the stored reports that share a blocking key, and the people those
+/// belong to stay together (they may grow or merge, never split). A whole
+/// `gavah link` may still place a few reports differently (the greedy
+/// clustering sees the pairs in another order); `gavah link` re-does it all.
+fn link_new(
+    w: &mut Writer<'_>,
+    stored: &gavah_store::StoredLinkModel,
+    through: i64,
+    progress: &dyn Progress,
+) -> Result<(), AppError> {
+    let fresh = w.link_records_after(through)?;
+    if fresh.is_empty() {
         return Ok(());
     }
-    link_in(w, &LinkRequest::default(), progress, |_, _| {
-        Err(AppError::Other(
-            "a re-link with the stored model tried to record a new model".into(),
-        ))
-    })?;
+    let run = run_options(stored)?;
+    progress.start("linking new reports", fresh.len() as u64);
+    let mut keys: Vec<(i64, i64)> = fresh
+        .iter()
+        .flat_map(|r| blocking_keys(r).into_iter().map(move |k| (k, r.seq)))
+        .collect();
+    let mut distinct: Vec<i64> = keys.iter().map(|(k, _)| *k).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let neighbours = w.link_neighbours(&distinct, NEIGHBOURS_PER_KEY)?;
+    // Whole people: every report of every person a neighbour belongs to.
+    let near = w.link_records_of(&neighbours)?;
+    let mut pids: Vec<i64> = near.iter().map(|r| r.pid).collect();
+    pids.sort_unstable();
+    pids.dedup();
+    let members = w.seqs_of_pids(&pids)?;
+    let mut old = w.link_records_of(&members)?;
+    let old_count = old.len();
+    old.extend(fresh);
+    let records = old;
+    // The people already formed stay together.
+    let mut keep = Vec::new();
+    let mut first_of: FxHashMap<i64, usize> = FxHashMap::default();
+    for (i, r) in records.iter().enumerate().take(old_count) {
+        match first_of.get(&r.pid) {
+            Some(&f) => keep.push((f, i)),
+            None => {
+                first_of.insert(r.pid, i);
+            }
+        }
+    }
+    let decisions = w.link_decisions()?;
+    let linked = cluster_records(records, decisions, &keep, &run, &NoPhases)?;
+    w.set_pids(&linked.pids())?;
+    w.add_link_keys(&mut keys)?;
+    mark_linked(w)?;
+    progress.finish();
     Ok(())
+}
+
+/// Progress that shows nothing (an incremental link shows one bar of its own).
+struct NoPhases;
+impl Progress for NoPhases {
+    fn start(&self, _phase: &str, _total: u64) {}
+    fn set(&self, _position: u64) {}
+    fn finish(&self) {}
 }
 
 impl App {
@@ -867,11 +1002,18 @@ fn link_in(
     progress.finish();
     let read = started.elapsed().as_secs_f64();
     let people_before = distinct(records.iter().map(|r| r.pid));
-    let linked = cluster_records(records, decisions, &run, progress)?;
+    let linked = cluster_records(records, decisions, &[], &run, progress)?;
     let pids = linked.pids();
     let t = Instant::now();
     progress.start("writing person ids", pids.len() as u64);
     let changed = w.set_pids(&pids)?;
+    let mut keys: Vec<(i64, i64)> = linked
+        .records
+        .iter()
+        .flat_map(|r| blocking_keys(r).into_iter().map(move |k| (k, r.seq)))
+        .collect();
+    w.replace_link_keys(&mut keys)?;
+    mark_linked(w)?;
     progress.finish();
     let mut timings = vec![("reading".to_string(), read)];
     if let Some(sc) = &linked.scores {

@@ -416,6 +416,11 @@ impl Writer<'_> {
             "INSERT OR REPLACE INTO meta (key, value) VALUES ('relink_needed', '1')",
             [],
         )?;
+        // The next link must be a whole one: the blocking keys are gone.
+        self.tx.execute(
+            "DELETE FROM meta WHERE key IN ('linked_through', 'linked_decisions')",
+            [],
+        )?;
         Ok(done)
     }
 

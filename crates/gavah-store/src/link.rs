@@ -58,17 +58,52 @@ fn id_of(bytes: &[u8], what: &str) -> Result<EntryId, StoreError> {
     EntryId::from_slice(bytes).ok_or_else(|| StoreError::Corrupt(what.to_string()))
 }
 
-fn link_records(conn: &Connection) -> Result<Vec<LinkRecord>, StoreError> {
+/// Which reports to read.
+enum Which<'a> {
+    All,
+    /// Reports after this local row.
+    After(i64),
+    /// These local rows (reports.seq).
+    Rows(&'a [i64]),
+}
+
+fn link_records(conn: &Connection, which: Which<'_>) -> Result<Vec<LinkRecord>, StoreError> {
     // One row per (report, outcome), in report order; the first dated and the
     // first located outcome of each report are kept.
-    let mut stmt = conn.prepare(
+    const SELECT: &str =
         "SELECT r.seq, r.id, e.hlc, r.batch, r.row, r.name, r.sex, r.age, r.birth_year,
                 o.date, o.precision, o.province, o.city, o.place_text, r.pid
          FROM reports r JOIN entries e ON e.seq = r.seq
-         LEFT JOIN outcomes o ON o.report = r.seq
-         ORDER BY r.seq, o.outcome",
-    )?;
-    let mut rows = stmt.query([])?;
+         LEFT JOIN outcomes o ON o.report = r.seq";
+    let (sql, param): (String, Option<i64>) = match which {
+        Which::All => (format!("{SELECT} ORDER BY r.seq, o.outcome"), None),
+        Which::After(seq) => (
+            format!("{SELECT} WHERE r.seq > ?1 ORDER BY r.seq, o.outcome"),
+            Some(seq),
+        ),
+        Which::Rows(rows) => {
+            conn.execute_batch(
+                "CREATE TEMP TABLE IF NOT EXISTS link_rows (seq INTEGER PRIMARY KEY);
+                 DELETE FROM temp.link_rows;",
+            )?;
+            let mut ins =
+                conn.prepare_cached("INSERT OR IGNORE INTO temp.link_rows (seq) VALUES (?1)")?;
+            for &seq in rows {
+                ins.execute([seq])?;
+            }
+            (
+                format!(
+                    "{SELECT} WHERE r.seq IN (SELECT seq FROM temp.link_rows) ORDER BY r.seq, o.outcome"
+                ),
+                None,
+            )
+        }
+    };
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = match param {
+        Some(p) => stmt.query([p])?,
+        None => stmt.query([])?,
+    };
     let mut out: Vec<LinkRecord> = Vec::new();
     while let Some(r) = rows.next()? {
         let seq: i64 = r.get(0)?;
@@ -173,7 +208,7 @@ fn link_decisions(conn: &Connection) -> Result<Vec<StoredDecision>, StoreError> 
 impl Store {
     /// Every report with the fields linkage compares, in local order.
     pub fn link_records(&self) -> Result<Vec<LinkRecord>, StoreError> {
-        link_records(self.conn())
+        link_records(self.conn(), Which::All)
     }
 
     /// The linkage model in force, if the store was ever linked.
@@ -233,7 +268,106 @@ impl Store {
 impl Writer<'_> {
     /// [`Store::link_records`] inside this transaction.
     pub fn link_records(&mut self) -> Result<Vec<LinkRecord>, StoreError> {
-        link_records(self.conn()?)
+        link_records(self.conn()?, Which::All)
+    }
+
+    /// The reports after a local row (those a link has not seen yet).
+    pub fn link_records_after(&mut self, seq: i64) -> Result<Vec<LinkRecord>, StoreError> {
+        link_records(self.conn()?, Which::After(seq))
+    }
+
+    /// The reports at these local rows.
+    pub fn link_records_of(&mut self, seqs: &[i64]) -> Result<Vec<LinkRecord>, StoreError> {
+        link_records(self.conn()?, Which::Rows(seqs))
+    }
+
+    /// The newest report's local row, 0 when there is none.
+    pub fn last_report_seq(&mut self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn()?
+            .query_row("SELECT COALESCE(MAX(seq), 0) FROM reports", [], |r| {
+                r.get(0)
+            })?)
+    }
+
+    /// How many link decisions the store holds (every one ever made).
+    pub fn link_decision_count(&mut self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn()?
+            .query_row("SELECT COUNT(*) FROM link_decisions", [], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Replaces every blocking key (after a full link), as (key, report seq).
+    pub fn replace_link_keys(&mut self, keys: &mut [(i64, i64)]) -> Result<(), StoreError> {
+        self.conn()?.execute("DELETE FROM link_keys", [])?;
+        self.add_link_keys(keys)
+    }
+
+    /// Adds blocking keys of newly linked reports, as (key, report seq).
+    pub fn add_link_keys(&mut self, keys: &mut [(i64, i64)]) -> Result<(), StoreError> {
+        // In key order, so the index is appended to where it can be.
+        keys.sort_unstable();
+        let conn = self.conn()?;
+        let mut stmt =
+            conn.prepare_cached("INSERT OR IGNORE INTO link_keys (key, report) VALUES (?1, ?2)")?;
+        for &(k, seq) in keys.iter() {
+            stmt.execute([k, seq])?;
+        }
+        Ok(())
+    }
+
+    /// The reports sharing any of these keys, at most `cap` per key (the
+    /// newest), in no particular order.
+    pub fn link_neighbours(&mut self, keys: &[i64], cap: usize) -> Result<Vec<i64>, StoreError> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT report FROM link_keys WHERE key = ?1 ORDER BY report DESC LIMIT ?2",
+        )?;
+        let cap = i64::try_from(cap).unwrap_or(i64::MAX);
+        let mut out = Vec::new();
+        for &k in keys {
+            let mut rows = stmt.query(rusqlite::params![k, cap])?;
+            while let Some(r) = rows.next()? {
+                out.push(r.get(0)?);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// Every report (local row) of these person ids.
+    pub fn seqs_of_pids(&mut self, pids: &[i64]) -> Result<Vec<i64>, StoreError> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare_cached("SELECT seq FROM reports WHERE pid = ?1")?;
+        let mut out = Vec::new();
+        for &p in pids {
+            let mut rows = stmt.query([p])?;
+            while let Some(r) = rows.next()? {
+                out.push(r.get(0)?);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// Sets a meta value in this transaction.
+    pub fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn()?.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+            [key, value],
+        )?;
+        Ok(())
+    }
+
+    /// A meta value in this transaction.
+    pub fn meta(&mut self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn()?
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
     }
 
     /// [`Store::link_model`] inside this transaction.

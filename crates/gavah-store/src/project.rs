@@ -380,7 +380,7 @@ pub(crate) fn clear(tx: &Connection) -> Result<(), StoreError> {
         "DELETE FROM sources; DELETE FROM batches; DELETE FROM reports; DELETE FROM report_protected;
          DELETE FROM outcomes; DELETE FROM incidents; DELETE FROM figures; DELETE FROM claims;
          DELETE FROM claim_statuses; DELETE FROM figure_counts; DELETE FROM person_outcomes;
-         DELETE FROM link_models; DELETE FROM link_decisions;",
+         DELETE FROM link_models; DELETE FROM link_decisions; DELETE FROM link_keys;",
     )?;
     Ok(())
 }
