@@ -315,9 +315,12 @@ fn qr_payloads(bytes: &[u8]) -> Result<Vec<Result<Vec<u8>, ChunkError>>, ChunkEr
     // A clean PNG of ours decodes as it is; a photo with uneven light or
     // sensor noise often needs our own smoothing and local thresholding first
     // (rqrr's thresholding is tuned for clean images).
+    // Both passes run, so a photo of several codes yields every code either finds.
     let mut codes = scan_for_codes(&picture);
-    if codes.is_empty() {
-        codes = scan_for_codes(&binarize(&picture));
+    for code in scan_for_codes(&binarize(&picture)) {
+        if !codes.contains(&code) {
+            codes.push(code);
+        }
     }
     if codes.is_empty() {
         return Err(ChunkError::NoQrCode);

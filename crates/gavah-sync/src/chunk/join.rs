@@ -51,9 +51,11 @@ pub struct BundleStatus {
     pub source_chunks: usize,
     /// The fewest further distinct chunks that may complete it:
     /// `K − received` when short, else 1 (per source block). About one time
-    /// in a hundred one more is needed, so ask for `more_needed + 2` to be
-    /// all but certain.
+    /// in two hundred one more is needed (see docs/BENCHMARKS.md).
     pub more_needed: usize,
+    /// What to ask the sender for: `K + 2 − received` (per source block, at
+    /// least 1), enough with near certainty.
+    pub more_with_margin: usize,
 }
 
 /// What [`Joiner::push`] did with a chunk.
@@ -194,6 +196,7 @@ impl Joiner {
                 received: group.seen.len(),
                 source_chunks: group.layout.source_symbols() as usize,
                 more_needed: group.more_needed(),
+                more_with_margin: group.more_with_margin(),
             })
             .collect();
         pending.sort_by_key(|status| (status.id, status.chunk_bytes));
@@ -282,6 +285,14 @@ impl Group {
             .sum()
     }
 
+    fn more_with_margin(&self) -> usize {
+        self.blocks
+            .iter()
+            .filter(|block| !matches!(block.state, BlockState::Done(_)))
+            .map(|block| (block.source + 2).saturating_sub(block.received).max(1) as usize)
+            .sum()
+    }
+
     fn assemble(&mut self) -> Vec<u8> {
         let mut bytes = Vec::with_capacity(self.layout.bundle_len as usize);
         for block in &mut self.blocks {
@@ -323,8 +334,8 @@ pub struct JoinReport {
 }
 
 /// Reads every file in `paths` (chunk files of any form, QR photos) and
-/// rebuilds what bundles it can. Files that hold no chunk are skipped with a
-/// reason; only an empty list of usable files is not an error.
+/// rebuilds what bundles it can. It never fails: files that cannot be read or
+/// hold no chunk are listed in [`JoinReport::skipped`] with the reason.
 pub fn join_files<P: AsRef<Path>>(paths: impl IntoIterator<Item = P>) -> JoinReport {
     let mut joiner = Joiner::new();
     let mut report = JoinReport::default();

@@ -123,6 +123,7 @@ fn a_short_folder_says_how_many_more_and_counts_damaged_files() {
     assert_eq!(status.chunk_bytes, 200);
     assert_eq!((status.received, status.source_chunks), (k - 3, k));
     assert_eq!(status.more_needed, 3);
+    assert_eq!(status.more_with_margin, 5);
 }
 
 #[test]
@@ -191,6 +192,7 @@ fn short_by_m_chunks_reports_m_more_then_rebuilds_with_them() {
         }
         let status = &joiner.pending()[0];
         assert_eq!(status.more_needed, m);
+        assert_eq!(status.more_with_margin, m + 2);
         let mut rebuilt = None;
         for (extra, chunk) in chunks[k - m..].iter().enumerate() {
             if let Pushed::Joined(bundle) = joiner.push(chunk.clone()) {
@@ -296,7 +298,7 @@ fn large_bundles_use_several_interleaved_source_blocks() {
     let k = source_count(&chunks);
     assert_eq!(k, 60_000);
     chunks.shuffle(&mut ChaCha8Rng::seed_from_u64(13));
-    // Drop only source chunks' duplicates; feed everything: it must rebuild.
+    // In random order, the interleaved indexes land in both blocks' decoders.
     assert_eq!(join_all(chunks).as_deref(), Some(&bundle[..]));
 }
 
@@ -484,6 +486,32 @@ fn a_photographed_qr_code_still_decodes() {
         let parsed = parse_file(&jpeg).unwrap_or_else(|e| panic!("scale {scale}, {degrees}°: {e}"));
         assert_eq!(parsed.chunks, vec![chunks[2].clone()]);
     }
+}
+
+#[test]
+fn a_photo_of_several_qr_codes_yields_each_chunk() {
+    let bundle = random_bundle(2_000, 20);
+    let chunks = split(&bundle, Channel::Qr, Some(200), 10).unwrap();
+    let codes: Vec<image::GrayImage> = chunks[..3]
+        .iter()
+        .map(|c| {
+            image::load_from_memory(&c.to_file_bytes(Channel::Qr).unwrap())
+                .unwrap()
+                .into_luma8()
+        })
+        .collect();
+    let (w, h) = (codes[0].width(), codes[0].height());
+    let mut sheet = image::GrayImage::from_pixel(w * 3, h, image::Luma([255]));
+    for (n, code) in codes.iter().enumerate() {
+        image::imageops::replace(&mut sheet, code, i64::from(w) * n as i64, 0);
+    }
+    let mut png = Vec::new();
+    sheet
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let mut found = parse_file(&png).unwrap().chunks;
+    found.sort_by_key(Chunk::index);
+    assert_eq!(found, chunks[..3].to_vec());
 }
 
 #[test]
