@@ -74,9 +74,15 @@ fn run_cell(chunk_bytes: usize, bundle_len: usize, label: &'static str, trials: 
     let k = bundle_len.div_ceil(chunk_bytes - HEADER_BYTES);
     // Enough repair chunks that K + a few are always there after a random 20% loss.
     let extra = ((16 * 100 / k) as u32).max(25);
-    let started = Instant::now();
-    let chunks = split(&bundle, Channel::Udp, Some(chunk_bytes), extra).expect("split");
-    let split_time = started.elapsed();
+    // The best of several splits: the machine is shared, so the fastest run is
+    // the one least disturbed by other work.
+    let mut split_time = Duration::MAX;
+    let mut chunks = Vec::new();
+    for _ in 0..(8 * 1024 * 1024 / bundle_len).clamp(3, 50) {
+        let started = Instant::now();
+        chunks = split(&bundle, Channel::Udp, Some(chunk_bytes), extra).expect("split");
+        split_time = split_time.min(started.elapsed());
+    }
     assert!(chunks.iter().all(|c| c.as_bytes().len() == chunk_bytes));
     let framing: usize = chunks
         .iter()
@@ -84,15 +90,16 @@ fn run_cell(chunk_bytes: usize, bundle_len: usize, label: &'static str, trials: 
         .sum();
     assert_eq!(framing, chunks.len() * HEADER_BYTES);
 
-    let started = Instant::now();
-    let needed: Vec<Option<usize>> = (0..trials)
+    let outcomes: Vec<(Option<usize>, Duration)> = (0..trials)
         .into_par_iter()
         .map(|trial| one_trial(&chunks, &bundle, trial as u64))
         .collect();
-    let join_time = started.elapsed();
+    let mut times: Vec<Duration> = outcomes.iter().map(|(_, time)| *time).collect();
+    times.sort();
+    let join_time = times[times.len() / 2];
     let mut counts = [0; TRACKED + 1];
     let mut failures = 0;
-    for used in needed {
+    for (used, _) in outcomes {
         match used {
             Some(used) => counts[(used - k).min(TRACKED)] += 1,
             None => failures += 1,
@@ -114,18 +121,21 @@ fn run_cell(chunk_bytes: usize, bundle_len: usize, label: &'static str, trials: 
 }
 
 /// Feeds the chunks in a random order (the first ones to arrive from a lossy
-/// channel) until the bundle rebuilds; returns how many distinct chunks it took.
-fn one_trial(chunks: &[Chunk], bundle: &[u8], seed: u64) -> Option<usize> {
-    let mut order: Vec<&Chunk> = chunks.iter().collect();
+/// channel) until the bundle rebuilds; returns how many distinct chunks it
+/// took, and the time spent in the joiner.
+fn one_trial(chunks: &[Chunk], bundle: &[u8], seed: u64) -> (Option<usize>, Duration) {
+    let mut order: Vec<Chunk> = chunks.to_vec();
     order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
+    let started = Instant::now();
     let mut joiner = Joiner::new();
     for (n, chunk) in order.into_iter().enumerate() {
-        if let Pushed::Joined(joined) = joiner.push(chunk.clone()) {
+        if let Pushed::Joined(joined) = joiner.push(chunk) {
+            let time = started.elapsed();
             assert_eq!(joined.bytes, bundle, "rebuilt bundle differs");
-            return Some(n + 1);
+            return (Some(n + 1), time);
         }
     }
-    None
+    (None, started.elapsed())
 }
 
 fn print_table(cells: &[Cell]) {
@@ -157,21 +167,21 @@ fn print_table(cells: &[Cell]) {
         );
     }
     println!();
-    println!("Throughput (split: one thread; join: trials on all threads, whole joiner path)");
+    println!(
+        "Throughput (split: best of several runs; join: median trial, from the first chunk pushed to the bundle handed over)"
+    );
     println!();
-    println!("| chunk | bundle | split MB/s | join MB/s per trial-thread | join ms per bundle |");
+    println!("| chunk | bundle | split MB/s | join MB/s | join ms per bundle |");
     println!("|---|---|---|---|---|");
-    let threads = rayon::current_num_threads() as f64;
     for cell in cells {
         let mb = bundle_mb(cell.bundle);
-        let per_trial = cell.join_time.as_secs_f64() * threads / cell.trials as f64;
         println!(
             "| {} B | {} | {:.1} | {:.1} | {:.2} |",
             cell.chunk_bytes,
             cell.bundle,
             mb / cell.split_time.as_secs_f64(),
-            mb / per_trial,
-            per_trial * 1_000.0,
+            mb / cell.join_time.as_secs_f64(),
+            cell.join_time.as_secs_f64() * 1_000.0,
         );
     }
 }

@@ -25,7 +25,8 @@
 //! else is sent; a reader derives the coding parameters:
 //!
 //! - symbol size `T` = chunk length − 16 (all chunks of one split have the
-//!   same length; the last source symbol is zero-padded by RaptorQ);
+//!   same length; [`split`] takes `T = min(chunk size − 16, F)` and RaptorQ
+//!   zero-pads the last source symbol);
 //! - source symbols `Kt = ceil(F / T)`, source blocks `Z = ceil(Kt / 56,403)`
 //!   (the fewest RFC 6330 allows), one sub-block, symbol alignment 1; blocks
 //!   are sized by RFC 6330 `Partition[Kt, Z]`;
@@ -35,7 +36,13 @@
 //!   are), higher ones are repair symbols.
 //!
 //! Limits that follow: a bundle of at most 4 GiB − 1 and at most 2²⁰ chunks
-//! per split (about 1.2 GB in 1,200-byte chunks).
+//! per split (about 1.1 GB in 1,200-byte chunks with 10% extra).
+//!
+//! Integrity: the CRC-32 rejects every chunk with one changed byte (any burst
+//! of up to 32 bits) and other damage with probability 1 − 2⁻³². A joiner
+//! groups chunks by (bundle id, F, T) and checks the rebuilt bundle against
+//! its 40-bit id, which catches what slipped through and id collisions; the
+//! bundle's own authenticated encryption is the final check.
 //!
 //! The header reveals the bundle's length and a hash prefix of its
 //! ciphertext, nothing else; payloads are slices and combinations of the
