@@ -79,6 +79,12 @@ pub enum Command {
     /// Decide uncertain pairs of reports: the same person, or not.
     #[command(after_long_help = crate::link::REVIEW_HELP)]
     Review(crate::link::ReviewArgs),
+    /// This node's keys, for signed and encrypted exchange with other nodes.
+    #[command(subcommand)]
+    Node(crate::sync::NodeCommand),
+    /// Bundles for couriers: cut into chunks for QR codes, SMS, email or UDP, and join them back.
+    #[command(subcommand)]
+    Bundle(crate::sync::BundleCommand),
 }
 
 const IMPORT_HELP: &str = "\
@@ -445,6 +451,8 @@ pub fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
         Command::Estimate(a) => crate::estimate::run(&a, config, &mut out)?,
         Command::Link(a) => return crate::link::link(&a, config, show_progress, &mut out),
         Command::Review(a) => return crate::link::review(&a, config, show_progress, &mut out),
+        Command::Node(c) => return crate::sync::node(&c, config, &mut out),
+        Command::Bundle(c) => return crate::sync::bundle(&c, &mut out),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -13,6 +13,7 @@ mod link;
 mod output;
 mod progress;
 mod serve;
+mod sync;
 
 use clap::Parser;
 

@@ -15,4 +15,5 @@ mod import;
 mod link;
 mod protected;
 mod reimport;
+mod sync;
 mod web;

@@ -1,0 +1,223 @@
+//! `gavah node` and `gavah bundle`: a node's keys, and bundles cut into chunks
+//! for tiny, lossy channels (QR codes, SMS, email, UDP) and joined back.
+//!
+//! The node's secret lives in its own file beside the store (`STORE.node-key`,
+//! readable by its owner only), not in the store, so that it can be destroyed
+//! on its own.
+
+use crate::config::Config;
+use anyhow::{Context, bail};
+use gavah_sync::bundle::{NodeSecret, public_key_qr_png};
+use gavah_sync::chunk::{Channel, DEFAULT_EXTRA_PERCENT, join_files, split, write_dir};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum NodeCommand {
+    /// Make this node's keys and print its public key as one line of text.
+    Init,
+    /// Print this node's public key (to give to the teams it exchanges with).
+    Key {
+        /// Also write it as a QR code PNG, to be photographed off a screen.
+        #[arg(long, value_name = "FILE")]
+        qr: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum BundleCommand {
+    /// Cut a bundle into fountain-coded chunks sized for a channel; any K (the
+    /// bundle's size over the chunk payload) plus two of them rebuild it.
+    Split(SplitArgs),
+    /// Rebuild bundles from chunk files (any order, duplicates and other
+    /// bundles' chunks allowed), or say how many more chunks each needs.
+    Join(JoinArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SplitArgs {
+    /// The bundle file.
+    pub file: PathBuf,
+    /// qr (PNG images), sms (texts of 140 characters), email (text blocks) or
+    /// udp (datagrams).
+    #[arg(long, value_parser = parse_channel)]
+    pub channel: Channel,
+    /// Bytes per chunk, header included. Default: the channel's (qr 300,
+    /// sms 105, email 2,048, udp 1,200).
+    #[arg(long, value_name = "N")]
+    pub chunk_bytes: Option<usize>,
+    /// Repair chunks to add, as a percentage of the source chunks.
+    #[arg(long, value_name = "PERCENT", default_value_t = DEFAULT_EXTRA_PERCENT)]
+    pub extra: u32,
+    /// The folder to write one file per chunk into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct JoinArgs {
+    /// Folders of chunk files (or QR photos) and chunk files.
+    #[arg(required = true, value_name = "DIR|FILE")]
+    pub inputs: Vec<PathBuf>,
+    /// Where to write the rebuilt bundle; with several bundles, a folder.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+fn parse_channel(s: &str) -> Result<Channel, String> {
+    s.parse::<Channel>()
+        .map_err(|_| format!("'{s}' is not a channel; expected qr, sms, email or udp"))
+}
+
+/// The node key file of a store.
+pub fn key_path(config: &Config) -> PathBuf {
+    let mut p = config.db.clone().into_os_string();
+    p.push(".node-key");
+    PathBuf::from(p)
+}
+
+/// Writes a file whole, through a temporary file and a rename, readable by
+/// its owner only when `private`.
+fn write_new(path: &Path, bytes: &[u8], private: bool) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let tmp = path.with_extension("partial");
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    let mut f = opts
+        .open(&tmp)
+        .with_context(|| format!("cannot create {}", tmp.display()))?;
+    f.write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+fn load_secret(config: &Config) -> anyhow::Result<NodeSecret> {
+    let path = key_path(config);
+    let bytes = zeroize::Zeroizing::new(std::fs::read(&path).with_context(|| {
+        format!(
+            "cannot read this node's key {}; make one with `gavah node init`",
+            path.display()
+        )
+    })?);
+    NodeSecret::from_bytes(&bytes).with_context(|| format!("{} is not a node key", path.display()))
+}
+
+pub fn node(c: &NodeCommand, config: &Config, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+    match c {
+        NodeCommand::Init => {
+            let path = key_path(config);
+            if path.exists() {
+                bail!(
+                    "{} already holds this node's key; `gavah node key` prints it",
+                    path.display()
+                );
+            }
+            let secret = NodeSecret::generate().context("cannot make the node's keys")?;
+            write_new(&path, &secret.to_bytes(), true)?;
+            writeln!(out, "{}", secret.public())?;
+        }
+        NodeCommand::Key { qr } => {
+            let secret = load_secret(config)?;
+            let line = secret.public().to_string();
+            writeln!(out, "{line}")?;
+            if let Some(file) = qr {
+                let png = public_key_qr_png(&line).context("cannot draw the QR code")?;
+                write_new(file, &png, false)?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn bundle(c: &BundleCommand, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+    match c {
+        BundleCommand::Split(a) => {
+            let bytes = std::fs::read(&a.file)
+                .with_context(|| format!("cannot read {}", a.file.display()))?;
+            let chunks = split(&bytes, a.channel, a.chunk_bytes, a.extra)
+                .with_context(|| format!("cannot split {}", a.file.display()))?;
+            std::fs::create_dir_all(&a.out)
+                .with_context(|| format!("cannot create {}", a.out.display()))?;
+            let written = write_dir(&a.out, &chunks, a.channel)?;
+            let k = chunks.len() * 100 / (100 + a.extra as usize).max(1);
+            writeln!(
+                out,
+                "{}: {} chunks for {} in {} (about {k} of them rebuild it)",
+                a.file.display(),
+                written.len(),
+                a.channel.name(),
+                a.out.display()
+            )?;
+        }
+        BundleCommand::Join(a) => {
+            let mut files = Vec::new();
+            for input in &a.inputs {
+                if input.is_dir() {
+                    let mut entries: Vec<PathBuf> = std::fs::read_dir(input)
+                        .with_context(|| format!("cannot read {}", input.display()))?
+                        .filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|p| p.is_file())
+                        .collect();
+                    entries.sort();
+                    files.extend(entries);
+                } else {
+                    files.push(input.clone());
+                }
+            }
+            let report = join_files(&files);
+            writeln!(
+                out,
+                "read {} chunks from {} files ({} damaged, {} repeated, {} files not chunks)",
+                report.chunks,
+                files.len(),
+                report.rejected,
+                report.duplicates,
+                report.skipped.len()
+            )?;
+            for p in &report.pending {
+                writeln!(
+                    out,
+                    "bundle {}: {} chunks of {} needed so far; {} more needed (ask for {})",
+                    p.id, p.received, p.source_chunks, p.more_needed, p.more_with_margin
+                )?;
+            }
+            match report.bundles.len() {
+                0 => bail!("no bundle could be rebuilt yet; bring the chunks listed above"),
+                1 => {
+                    let b = &report.bundles[0];
+                    write_new(&a.out, &b.bytes, false)?;
+                    writeln!(
+                        out,
+                        "rebuilt bundle {} ({} bytes, from {} chunks) into {}",
+                        b.id,
+                        b.bytes.len(),
+                        b.chunks_used,
+                        a.out.display()
+                    )?;
+                }
+                _ => {
+                    std::fs::create_dir_all(&a.out)
+                        .with_context(|| format!("cannot create {}", a.out.display()))?;
+                    for b in &report.bundles {
+                        let path = a.out.join(format!("{}.bundle", b.id));
+                        write_new(&path, &b.bytes, false)?;
+                        writeln!(out, "rebuilt bundle {} into {}", b.id, path.display())?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,104 @@
+//! `gavah node` and `gavah bundle split|join` through the real binary: keys made
+//! once and kept private, chunks for each channel joined back in any order,
+//! and a short folder told how many more chunks it needs.
+
+use crate::util::Dir;
+
+#[test]
+fn a_bundle_cut_into_chunks_comes_back_whole_from_any_enough_of_them() {
+    let d = Dir::new();
+    // Random bytes stand for an encrypted bundle.
+    let bytes: Vec<u8> = (0..30_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let bundle = d.create("b.bundle", &bytes);
+    for channel in ["qr", "sms", "email", "udp"] {
+        let dir = d.join(channel);
+        let r = d
+            .cmd(["bundle", "split"])
+            .arg(&bundle)
+            .args(["--channel", channel, "--out"])
+            .arg(&dir)
+            .ok();
+        assert!(r.stdout.contains("chunks for"), "{r}");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        let total = files.len();
+        // Lose one chunk in fifteen, spread out: the 10 % of repair chunks cover
+        // it with room for the rare split that needs K + 2 (the run is
+        // deterministic: the same bytes give the same chunks).
+        let lost = total / 15;
+        for f in files.iter().step_by(total / lost.max(1)).take(lost) {
+            std::fs::remove_file(f).unwrap();
+        }
+        let back = d.join(&format!("{channel}.back"));
+        let r = d
+            .cmd(["bundle", "join"])
+            .arg(&dir)
+            .arg("--out")
+            .arg(&back)
+            .ok();
+        assert!(r.stdout.contains("rebuilt bundle"), "{channel}: {r}");
+        assert_eq!(std::fs::read(&back).unwrap(), bytes, "{channel}");
+    }
+    // Too few chunks: a clear count of what is missing, non-zero exit.
+    let dir = d.join("sms");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for f in files.iter().take(files.len() / 2) {
+        std::fs::remove_file(f).unwrap();
+    }
+    let r = d
+        .cmd(["bundle", "join"])
+        .arg(&dir)
+        .arg("--out")
+        .arg(d.join("short"))
+        .fails();
+    assert!(r.stdout.contains("more needed"), "{r}");
+    r.assert_stderr_has(&["no bundle could be rebuilt yet"]);
+    assert!(!d.join("short").exists());
+    d.cmd(["bundle", "split"])
+        .arg(&bundle)
+        .args(["--channel", "pigeon", "--out", "x"])
+        .usage_error();
+}
+
+#[test]
+fn a_node_key_is_made_once_kept_private_and_printed_as_one_line() {
+    let d = Dir::new();
+    let made = d.cmd(["node", "init"]).ok().stdout;
+    let line = made.trim();
+    assert!(line.starts_with("gavah1") && !line.contains(' '), "{line}");
+    let again = d
+        .cmd(["node", "key", "--qr"])
+        .arg(d.join("key.png"))
+        .ok()
+        .stdout;
+    assert_eq!(again.trim(), line);
+    let png = std::fs::read(d.join("key.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    d.cmd(["node", "init"])
+        .fails()
+        .assert_stderr_has(&["already holds this node's key"]);
+    let key_file = std::path::PathBuf::from(format!("{}.node-key", d.db().display()));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "the key file is readable by others: {mode:o}"
+        );
+    }
+    std::fs::remove_file(&key_file).unwrap();
+    d.cmd(["node", "key"])
+        .fails()
+        .assert_stderr_has(&["gavah node init"]);
+}
