@@ -273,6 +273,17 @@ pub fn stepwise(table: &CaptureTable, pthresh: f64) -> Result<StepwiseFit, Stepw
         warnings.push(FitWarning::LargeBias { bias });
     }
     let interval_normal = normal_interval(observed, cf.beta0, log_dark_se, 0.95)?;
+    if !interval_normal.upper.is_finite() {
+        // exp(β̂₀ + 1.96 se) beyond f64: the model says nothing useful about N.
+        return Err(StepwiseError::Fit {
+            added: chosen
+                .iter()
+                .map(|&j| name(pairs[j]))
+                .collect::<Vec<_>>()
+                .join(", "),
+            source: FitFailure::Diverged,
+        });
+    }
     let mut fit = StepwiseFit {
         model,
         pthresh,
