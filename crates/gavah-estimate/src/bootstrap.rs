@@ -372,6 +372,45 @@ mod tests {
     }
 
     #[test]
+    fn failed_refits_are_counted() {
+        // All three pairs on three lists: 7 parameters for 7 cells, and the
+        // ABC cell holds 1 person, so many resamples leave it empty and the
+        // saturated fit has no finite MLE there.
+        let t = CaptureTable::from_patterns(
+            vec!["a".into(), "b".into(), "c".into()],
+            [
+                ([true, false, false], 40),
+                ([false, true, false], 30),
+                ([true, true, false], 6),
+                ([false, false, true], 25),
+                ([true, false, true], 5),
+                ([false, true, true], 4),
+                ([true, true, true], 1),
+            ],
+        )
+        .unwrap();
+        let m = Model::hierarchical(3, &[0b011, 0b101, 0b110]);
+        let s = Settings {
+            replicates: 200,
+            ..Settings::default()
+        };
+        // With seed 1234, 64 of the 200 refits fail: counted, not hidden.
+        let b = parametric(&t, &m, &s).unwrap();
+        assert_eq!(b.failed, 64, "{b:?}");
+        assert!(b.warning().is_some_and(|w| w.contains("64 of 200")));
+        assert!(b.lower.is_finite() && b.upper.is_finite() && b.lower < b.upper);
+        // Half failing is too many to call the rest an interval.
+        let few = Settings {
+            replicates: 2,
+            seed: 5,
+            level: 0.95,
+        };
+        if let Err(e) = parametric(&t, &m, &few) {
+            assert!(matches!(e, BootstrapError::TooManyFailures { .. }), "{e}");
+        }
+    }
+
+    #[test]
     fn bad_settings() {
         let t = lincoln_petersen();
         let m = Model::independence(3);

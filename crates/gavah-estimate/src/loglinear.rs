@@ -13,6 +13,9 @@ use serde::Serialize;
 use crate::linalg::{cholesky, cholesky_solve, ln_factorial};
 use crate::table::CaptureTable;
 
+/// SparseMSE's stepwise model, kept in its own module [`crate::stepwise`].
+pub use crate::stepwise::{StepwiseError, StepwiseFit, stepwise};
+
 /// `qchisq(0.95, 1)`: the drop in twice the log-likelihood that bounds a 95 %
 /// profile-likelihood interval.
 const CHISQ1_95: f64 = 3.841_458_820_694_124;
