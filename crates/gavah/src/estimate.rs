@@ -255,7 +255,16 @@ fn estimate_table(label: &str, table: &CaptureTable, a: &EstimateArgs) -> anyhow
             None
         }
         MethodArg::Loglinear | MethodArg::Both => Some(loglinear(table, a)?),
-        MethodArg::Lcmcr => None,
+        MethodArg::Lcmcr => {
+            if a.bootstrap > 0 {
+                notes.push(
+                    "--bootstrap left out: it gives intervals for log-linear models, and the \
+                     latent-class model has its own credible interval"
+                        .to_owned(),
+                );
+            }
+            None
+        }
     };
     let lcmcr = match a.method {
         MethodArg::Both if k < 3 => {
