@@ -14,6 +14,10 @@ use gavah_estimate::loglinear::{Criterion, Search};
 fn main() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/mse");
     let only_gibbs = std::env::args().nth(1).as_deref() == Some("gibbs");
+    if std::env::args().nth(1).as_deref() == Some("bootstrap") {
+        bootstrap_timing(&dir);
+        return;
+    }
     for name in ["NewOrl_5", "Ned_5"] {
         if only_gibbs {
             break;
@@ -68,4 +72,34 @@ fn main() {
         "latent class, 4 lists, {} observed, K = 10: {best:.0} sweeps/s (best of 3 runs of {sweeps})",
         t.observed()
     );
+}
+
+/// SparseMSE-style stepwise fits and 1,000-resample bootstraps, timed:
+/// `cargo run --release -p gavah-estimate --example bench bootstrap`.
+fn bootstrap_timing(dir: &std::path::Path) {
+    use gavah_estimate::bootstrap::{Settings, bca_stepwise, parametric};
+    use gavah_estimate::loglinear::Model;
+    use gavah_estimate::stepwise::stepwise;
+    println!("| table | lists | stepwise fit | BCa, 1,000 | parametric (independence), 1,000 |");
+    for name in ["lesbian", "HIV", "NewOrl_5", "Ned_5"] {
+        let table = CaptureTable::read_csv(&dir.join(format!("{name}.csv"))).unwrap();
+        let t0 = Instant::now();
+        for _ in 0..100 {
+            std::hint::black_box(stepwise(&table, 0.02).unwrap());
+        }
+        let step = t0.elapsed().as_secs_f64() / 100.0;
+        let t0 = Instant::now();
+        std::hint::black_box(bca_stepwise(&table, 0.02, &Settings::default()).unwrap());
+        let bca = t0.elapsed().as_secs_f64();
+        let t0 = Instant::now();
+        std::hint::black_box(
+            parametric(&table, &Model::independence(table.k()), &Settings::default()).unwrap(),
+        );
+        let par = t0.elapsed().as_secs_f64();
+        println!(
+            "| {name} | {} | {:.2} ms | {bca:.2} s | {par:.3} s |",
+            table.k(),
+            step * 1e3
+        );
+    }
 }

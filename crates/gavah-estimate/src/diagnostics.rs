@@ -14,6 +14,29 @@ pub fn quantile(sorted: &[f64], p: f64) -> f64 {
     sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
 }
 
+/// Quantile `p` of sorted `x` by R's type 8 (median-unbiased, Hyndman and Fan
+/// 1996), which SparseMSE uses for its BCa limits: order statistic
+/// `(len + 1/3) p + 1/3`, interpolated, clamped to the sample's range.
+pub fn quantile_type8(sorted: &[f64], p: f64) -> f64 {
+    let Some((&first, &last)) = sorted.first().zip(sorted.last()) else {
+        return 0.0;
+    };
+    let n = sorted.len() as f64;
+    let h = n * p + (p + 1.0) / 3.0;
+    // R's fuzz of 4 ε keeps exact order statistics exact.
+    let fuzz = 4.0 * f64::EPSILON;
+    let j = (h + fuzz).floor();
+    let g = if (h - j).abs() < fuzz { 0.0 } else { h - j };
+    if j < 1.0 {
+        return first;
+    }
+    if j >= n {
+        return last;
+    }
+    let j = j as usize;
+    (1.0 - g) * sorted[j - 1] + g * sorted[j]
+}
+
 /// Each chain cut into halves, so a chain drifting within itself counts as two
 /// that disagree.
 fn split(chains: &[Vec<f64>]) -> Vec<&[f64]> {
@@ -110,6 +133,17 @@ pub fn effective_sample_size(chains: &[Vec<f64>]) -> f64 {
 mod tests {
     use super::*;
     use rand::{Rng, SeedableRng};
+
+    #[test]
+    fn type8_quantiles() {
+        // R: quantile(1:10, c(0.025, 0.1, 0.5, 0.975), type = 8) gives
+        // 1, 1.366667, 5.5, 10.
+        let x: Vec<f64> = (1..=10).map(f64::from).collect();
+        assert_eq!(quantile_type8(&x, 0.025), 1.0);
+        assert!((quantile_type8(&x, 0.1) - (1.0 + 1.1 / 3.0)).abs() < 1e-12);
+        assert!((quantile_type8(&x, 0.5) - 5.5).abs() < 1e-12);
+        assert_eq!(quantile_type8(&x, 0.975), 10.0);
+    }
 
     #[test]
     fn type7_quantiles() {

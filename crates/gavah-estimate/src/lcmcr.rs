@@ -428,7 +428,8 @@ fn poisson(rng: &mut ChaCha8Rng, mean: f64) -> u64 {
     Poisson::new(mean.min(9e15)).map_or(0, |d| d.sample(rng) as u64)
 }
 
-fn binomial(rng: &mut ChaCha8Rng, n: u64, p: f64) -> u64 {
+/// A Binomial(n, p) draw: inversion for small means, BTRD otherwise.
+pub(crate) fn binomial(rng: &mut ChaCha8Rng, n: u64, p: f64) -> u64 {
     if p <= 0.0 || n == 0 {
         return 0;
     }

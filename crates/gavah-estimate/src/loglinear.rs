@@ -13,6 +13,9 @@ use serde::Serialize;
 use crate::linalg::{cholesky, cholesky_solve, ln_factorial};
 use crate::table::CaptureTable;
 
+/// SparseMSE's stepwise model, kept in its own module [`crate::stepwise`].
+pub use crate::stepwise::{StepwiseError, StepwiseFit, stepwise};
+
 /// `qchisq(0.95, 1)`: the drop in twice the log-likelihood that bounds a 95 %
 /// profile-likelihood interval.
 const CHISQ1_95: f64 = 3.841_458_820_694_124;
@@ -620,6 +623,59 @@ pub fn fit(table: &CaptureTable, model: &Model) -> Result<ModelFit, FitFailure> 
     } else {
         Err(FitFailure::Diverged)
     }
+}
+
+/// A fit's fitted values on every pattern, for the stepwise search and the
+/// bootstrap (which need more than [`ModelFit`] reports).
+#[derive(Debug, Clone)]
+pub(crate) struct CellFit {
+    /// `mu[pattern]`, `2^k` entries: fitted counts of the observable patterns
+    /// (0 where a boundary term fixes the cell at 0); `mu[0]` is 0.
+    pub(crate) mu: Vec<f64>,
+    /// The intercept β₀: exp(β₀) is the expected count on no list.
+    pub(crate) beta0: f64,
+    /// Var(β̂₀), the (0, 0) entry of the inverse information on the cells fitted.
+    pub(crate) var0: f64,
+    /// Whether Newton's method converged.
+    pub(crate) converged: bool,
+}
+
+/// Fits `model` to the observable cells of `table` and returns fitted values.
+pub(crate) fn fit_cells(table: &CaptureTable, model: &Model) -> Result<CellFit, FitFailure> {
+    let k = table.k();
+    if !(2..=5).contains(&k) || model.k != k {
+        return Err(FitFailure::Lists { k });
+    }
+    let cells: Vec<usize> = (1..1usize << k).collect();
+    let y: Vec<f64> = cells.iter().map(|&c| table.counts()[c] as f64).collect();
+    let r = reduce(model, &cells, &y);
+    if r.cols.first() != Some(&0) {
+        return Err(FitFailure::Singular);
+    }
+    let core = newton(&r, None)?;
+    let mut mu = vec![0.0; 1 << k];
+    // The active cells, in order, are those `reduce` kept.
+    let mut active = cells.iter().filter(|&&c| {
+        r.boundary
+            .iter()
+            .all(|&ci| model.columns[ci].value(c) == 0.0)
+    });
+    for &m in &core.mu {
+        match active.next() {
+            Some(&c) => mu[c] = m,
+            None => return Err(FitFailure::Diverged),
+        }
+    }
+    let beta0 = core.beta[0];
+    if !beta0.is_finite() || !core.var0.is_finite() {
+        return Err(FitFailure::Diverged);
+    }
+    Ok(CellFit {
+        mu,
+        beta0,
+        var0: core.var0.max(0.0),
+        converged: core.converged,
+    })
 }
 
 /// A bound of a profile interval.

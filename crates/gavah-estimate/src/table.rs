@@ -427,6 +427,19 @@ impl CaptureTable {
         Ok(Self::new_checked(lists, counts))
     }
 
+    /// The same lists with other counts (`2^k` entries, `counts[0]` ignored),
+    /// e.g. a bootstrap resample. `None` if the length is wrong or every count is 0.
+    pub(crate) fn with_counts(&self, mut counts: Vec<u64>) -> Option<CaptureTable> {
+        if counts.len() != self.counts.len() {
+            return None;
+        }
+        counts[0] = 0;
+        if counts.iter().all(|&c| c == 0) {
+            return None;
+        }
+        Some(Self::new_checked(self.lists.clone(), counts))
+    }
+
     fn new_checked(lists: Vec<String>, counts: Vec<u64>) -> CaptureTable {
         let k = lists.len();
         let mut warnings = Vec::new();

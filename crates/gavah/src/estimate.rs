@@ -7,11 +7,13 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use gavah_estimate::CaptureTable;
+use gavah_estimate::bootstrap::{self, BootstrapInterval};
 use gavah_estimate::lcmcr::{self, Posterior, Settings};
 use gavah_estimate::loglinear::{
     Averaged, Bound, Criterion, Model, ModelFit, ModelSensitivity, ProfileInterval, Search, fit,
     profile_interval,
 };
+use gavah_estimate::stepwise::{DEFAULT_PTHRESH, StepwiseFit, stepwise};
 use serde::Serialize;
 
 #[derive(Debug, clap::Args)]
@@ -36,9 +38,15 @@ pub struct EstimateArgs {
     pub method: MethodArg,
     #[arg(long, value_enum, default_value = "table")]
     pub format: EstimateFormat,
-    /// Seed of the latent-class sampler; the same seed gives the same numbers.
+    /// Seed of the latent-class sampler and of the bootstrap; the same seed
+    /// gives the same numbers.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Bootstrap resamples for intervals of the best log-linear models by BIC
+    /// and AIC (parametric, percentile) and of the stepwise model (SparseMSE's
+    /// BCa); 0 leaves the bootstrap out. 1000 is usual.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub bootstrap: usize,
     /// Draws kept per chain by the latent-class sampler (thinned by 10).
     #[arg(long, default_value_t = 20_000)]
     pub draws: usize,
@@ -85,6 +93,23 @@ pub enum EstimateFormat {
 struct Chosen {
     fit: ModelFit,
     interval: Option<ProfileInterval>,
+    /// With `--bootstrap N`: the parametric bootstrap percentile interval.
+    bootstrap: Option<BootstrapInterval>,
+    /// Why the bootstrap interval is missing, when it was asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bootstrap_error: Option<String>,
+}
+
+/// SparseMSE's stepwise model (Chan, Silverman and Vincent 2021).
+#[derive(Serialize)]
+struct Stepwise {
+    fit: StepwiseFit,
+    /// With `--bootstrap N`: SparseMSE's BCa interval, the search rerun on
+    /// every resample.
+    bootstrap: Option<BootstrapInterval>,
+    /// Why the bootstrap interval is missing, when it was asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bootstrap_error: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -95,6 +120,10 @@ struct LogLinear {
     best_bic: Option<Chosen>,
     best_aic: Option<Chosen>,
     independence: Option<Chosen>,
+    /// SparseMSE's stepwise model, or why it could not be fitted.
+    stepwise: Option<Stepwise>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stepwise_error: Option<String>,
     aic_average: Option<Averaged>,
     /// Present when close models disagree: the estimate depends on the model.
     model_sensitivity: Vec<ModelSensitivity>,
@@ -111,13 +140,36 @@ struct Report {
     lcmcr: Option<Posterior>,
 }
 
-fn chosen(table: &CaptureTable, f: Option<&ModelFit>) -> Option<Chosen> {
-    let f = f?.clone();
-    let interval = profile_interval(table, &f.model, &f).ok();
-    Some(Chosen { fit: f, interval })
+fn bootstrap_settings(a: &EstimateArgs) -> Option<bootstrap::Settings> {
+    (a.bootstrap > 0).then_some(bootstrap::Settings {
+        replicates: a.bootstrap,
+        seed: a.seed,
+        level: 0.95,
+    })
 }
 
-fn loglinear(table: &CaptureTable) -> anyhow::Result<LogLinear> {
+fn chosen(
+    table: &CaptureTable,
+    f: Option<&ModelFit>,
+    boot: Option<&bootstrap::Settings>,
+) -> Option<Chosen> {
+    let f = f?.clone();
+    let interval = profile_interval(table, &f.model, &f).ok();
+    let (bootstrap, bootstrap_error) = match boot.map(|s| bootstrap::parametric(table, &f.model, s))
+    {
+        Some(Ok(b)) => (Some(b), None),
+        Some(Err(e)) => (None, Some(e.to_string())),
+        None => (None, None),
+    };
+    Some(Chosen {
+        fit: f,
+        interval,
+        bootstrap,
+        bootstrap_error,
+    })
+}
+
+fn loglinear(table: &CaptureTable, a: &EstimateArgs) -> anyhow::Result<LogLinear> {
     let k = table.k();
     anyhow::ensure!(
         (2..=5).contains(&k),
@@ -130,13 +182,35 @@ fn loglinear(table: &CaptureTable) -> anyhow::Result<LogLinear> {
     let search = Search::run(table, max_order.max(1));
     let failed = search.fits.iter().filter(|(_, f)| f.is_err()).count();
     let independence = fit(table, &Model::independence(k)).ok();
+    let boot = bootstrap_settings(a);
+    let (stepwise, stepwise_error) = match stepwise(table, DEFAULT_PTHRESH) {
+        Ok(fit) => {
+            let (bootstrap, bootstrap_error) =
+                match boot.map(|s| bootstrap::bca_stepwise(table, DEFAULT_PTHRESH, &s)) {
+                    Some(Ok(b)) => (Some(b), None),
+                    Some(Err(e)) => (None, Some(e.to_string())),
+                    None => (None, None),
+                };
+            (
+                Some(Stepwise {
+                    fit,
+                    bootstrap,
+                    bootstrap_error,
+                }),
+                None,
+            )
+        }
+        Err(e) => (None, Some(e.to_string())),
+    };
     Ok(LogLinear {
         max_order,
         models: search.fits.len(),
         failed,
-        best_bic: chosen(table, search.best(Criterion::Bic)),
-        best_aic: chosen(table, search.best(Criterion::Aic)),
-        independence: chosen(table, independence.as_ref()),
+        best_bic: chosen(table, search.best(Criterion::Bic), boot.as_ref()),
+        best_aic: chosen(table, search.best(Criterion::Aic), boot.as_ref()),
+        independence: chosen(table, independence.as_ref(), None),
+        stepwise,
+        stepwise_error,
         aic_average: search.average(Criterion::Aic),
         model_sensitivity: [Criterion::Aic, Criterion::Bic]
             .into_iter()
@@ -180,8 +254,17 @@ fn estimate_table(label: &str, table: &CaptureTable, a: &EstimateArgs) -> anyhow
             ));
             None
         }
-        MethodArg::Loglinear | MethodArg::Both => Some(loglinear(table)?),
-        MethodArg::Lcmcr => None,
+        MethodArg::Loglinear | MethodArg::Both => Some(loglinear(table, a)?),
+        MethodArg::Lcmcr => {
+            if a.bootstrap > 0 {
+                notes.push(
+                    "--bootstrap left out: it gives intervals for log-linear models, and the \
+                     latent-class model has its own credible interval"
+                        .to_owned(),
+                );
+            }
+            None
+        }
     };
     let lcmcr = match a.method {
         MethodArg::Both if k < 3 => {
@@ -455,7 +538,24 @@ fn print_table(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
                 for w in &c.fit.warnings {
                     writeln!(out, "      warning: {w}")?;
                 }
+                print_bootstrap(c.bootstrap.as_ref(), c.bootstrap_error.as_deref(), out)?;
             }
+        }
+        if let Some(s) = &l.stepwise {
+            let i = &s.fit.interval_normal;
+            writeln!(
+                out,
+                "  stepwise      {:<28} N = {:.0}, 95% normal interval {:.0} to {:.0} \
+                 (SparseMSE: pairs added while p < {})",
+                s.fit.formula, s.fit.estimate, i.lower, i.upper, s.fit.pthresh
+            )?;
+            for w in &s.fit.warnings {
+                writeln!(out, "      warning: {w}")?;
+            }
+            print_bootstrap(s.bootstrap.as_ref(), s.bootstrap_error.as_deref(), out)?;
+        }
+        if let Some(e) = &l.stepwise_error {
+            writeln!(out, "  stepwise      not available: {e}")?;
         }
         if let Some(a) = &l.aic_average {
             writeln!(
@@ -482,6 +582,36 @@ fn print_table(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
         for w in &p.warnings {
             writeln!(out, "  warning: {w}")?;
         }
+    }
+    Ok(())
+}
+
+fn print_bootstrap(
+    b: Option<&BootstrapInterval>,
+    error: Option<&str>,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    if let Some(b) = b {
+        let what = match b.kind {
+            bootstrap::Kind::ParametricPercentile => "parametric bootstrap, percentile",
+            bootstrap::Kind::StepwiseBca => "bootstrap with the search rerun, BCa",
+        };
+        writeln!(
+            out,
+            "      {:.0}% {what} interval {:.0} to {:.0} ({} resamples, seed {}, {} refits failed)",
+            b.level * 100.0,
+            b.lower,
+            b.upper,
+            b.replicates,
+            b.seed,
+            b.failed
+        )?;
+        if let Some(w) = b.warning() {
+            writeln!(out, "      warning: {w}")?;
+        }
+    }
+    if let Some(e) = error {
+        writeln!(out, "      bootstrap interval not available: {e}")?;
     }
     Ok(())
 }

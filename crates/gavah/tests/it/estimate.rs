@@ -34,6 +34,79 @@ fn loglinear_reproduces_rcapture_on_lesbian() {
     assert_eq!(v["loglinear"]["best_aic"]["fit"]["name"], "[124,134,23]");
 }
 
+/// The stepwise model is SparseMSE's (`estimatepopulation`, 5350.51275775 with
+/// normal interval 4838.61948391 to 5961.1521877 on lesbian); `--bootstrap N`
+/// adds seeded intervals for the best models by BIC and AIC and the stepwise
+/// model, and without it there are none.
+#[test]
+fn stepwise_and_bootstrap_intervals() {
+    let d = Dir::new();
+    let json = |extra: &[&str]| -> serde_json::Value {
+        let run = d
+            .cmd(["estimate", "--method", "loglinear", "--format", "json"])
+            .args(extra)
+            .arg("--table")
+            .arg(mse("lesbian.csv"))
+            .ok();
+        serde_json::from_str(&run.stdout).unwrap()
+    };
+    let v = json(&[]);
+    let s = &v["loglinear"]["stepwise"];
+    assert_eq!(s["fit"]["formula"], "[A:D, C:D, B:D, B:C]");
+    let close = |x: &serde_json::Value, want: f64| {
+        let x = x.as_f64().unwrap();
+        assert!((x / want - 1.0).abs() < 1e-6, "{x} vs {want}");
+    };
+    close(&s["fit"]["estimate"], 5_350.512_757_75);
+    close(&s["fit"]["interval_normal"]["lower"], 4_838.619_483_91);
+    close(&s["fit"]["interval_normal"]["upper"], 5_961.152_187_7);
+    assert!(s["bootstrap"].is_null());
+    assert!(v["loglinear"]["best_bic"]["bootstrap"].is_null());
+
+    let args = ["--bootstrap", "200", "--seed", "3"];
+    let v = json(&args);
+    assert_eq!(v, json(&args), "the same seed gives the same intervals");
+    for key in ["best_bic", "best_aic"] {
+        let c = &v["loglinear"][key];
+        let b = &c["bootstrap"];
+        assert_eq!(b["kind"], "parametric_percentile", "{key}");
+        assert_eq!(b["replicates"], 200);
+        assert_eq!(b["failed"], 0);
+        let n = c["fit"]["estimate"].as_f64().unwrap();
+        let (lo, hi) = (b["lower"].as_f64().unwrap(), b["upper"].as_f64().unwrap());
+        assert!(lo < n && n < hi, "{key}: {lo} {n} {hi}");
+    }
+    let b = &v["loglinear"]["stepwise"]["bootstrap"];
+    assert_eq!(b["kind"], "stepwise_bca");
+    assert!(b["acceleration"].as_f64().is_some());
+
+    let run = d
+        .cmd([
+            "estimate",
+            "--method",
+            "loglinear",
+            "--bootstrap",
+            "100",
+            "--table",
+        ])
+        .arg(mse("HIV.csv"))
+        .ok();
+    for piece in [
+        "stepwise      [c1, c2, c3, c4]",
+        "N = 11125, 95% normal interval 9520 to 13068",
+        "95% parametric bootstrap, percentile interval",
+        "95% bootstrap with the search rerun, BCa interval",
+        "(100 resamples, seed 1, 0 refits failed)",
+    ] {
+        assert!(
+            run.stdout.contains(piece),
+            "{piece} missing from:\n{}",
+            run.stdout
+        );
+    }
+    assert!(!run.all().contains("NaN"));
+}
+
 #[test]
 fn both_methods_print_a_table() {
     let d = Dir::new();
