@@ -93,7 +93,12 @@ fn bootstrap_timing(dir: &std::path::Path) {
         let bca = t0.elapsed().as_secs_f64();
         let t0 = Instant::now();
         std::hint::black_box(
-            parametric(&table, &Model::independence(table.k()), &Settings::default()).unwrap(),
+            parametric(
+                &table,
+                &Model::independence(table.k()),
+                &Settings::default(),
+            )
+            .unwrap(),
         );
         let par = t0.elapsed().as_secs_f64();
         println!(

@@ -23,7 +23,23 @@ pub enum NodeCommand {
         #[arg(long, value_name = "FILE")]
         qr: Option<PathBuf>,
     },
+    /// Destroy this node's key and its store beyond recovery by this tool:
+    /// every file is overwritten with random bytes, flushed to disk, then
+    /// removed. For a device about to be seized.
+    #[command(after_long_help = WIPE_HELP)]
+    Wipe {
+        /// Confirm: nothing can be recovered afterwards.
+        #[arg(long)]
+        yes: bool,
+    },
 }
+
+const WIPE_HELP: &str = "\
+Overwrites the node key (STORE.node-key), the store and its -wal and -shm files
+with random bytes, flushes them to the disk and removes them. What this cannot
+reach: copies made elsewhere (backups, bundles already sent), and blocks that a
+flash drive or a copy-on-write or journalling file system kept aside when the
+file was written; for those, full-disk encryption is the protection.";
 
 #[derive(Debug, clap::Subcommand)]
 pub enum BundleCommand {
@@ -137,8 +153,62 @@ pub fn node(c: &NodeCommand, config: &Config, out: &mut impl Write) -> anyhow::R
                 write_new(file, &png, false)?;
             }
         }
+        NodeCommand::Wipe { yes } => {
+            if !yes {
+                bail!(
+                    "this destroys the node key and the store {} beyond recovery; run again with --yes to go ahead",
+                    config.db.display()
+                );
+            }
+            let mut files = vec![key_path(config), config.db.clone()];
+            for suffix in ["-wal", "-shm"] {
+                let mut p = config.db.clone().into_os_string();
+                p.push(suffix);
+                files.push(PathBuf::from(p));
+            }
+            let mut wiped = 0;
+            for f in files.iter().filter(|f| f.exists()) {
+                shred(f)?;
+                writeln!(out, "destroyed {}", f.display())?;
+                wiped += 1;
+            }
+            if wiped == 0 {
+                bail!(
+                    "nothing to destroy: neither {} nor its key exists",
+                    config.db.display()
+                );
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Overwrites a file with random bytes in place, flushes it to the disk,
+/// then removes it.
+fn shred(path: &Path) -> anyhow::Result<()> {
+    use std::io::{Seek, SeekFrom};
+    let len = std::fs::metadata(path)
+        .with_context(|| format!("cannot read {}", path.display()))?
+        .len();
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .with_context(|| format!("cannot open {} to destroy it", path.display()))?;
+    f.seek(SeekFrom::Start(0))?;
+    let mut buf = vec![0u8; 1 << 16];
+    let mut left = len;
+    while left > 0 {
+        let n = usize::try_from(left.min(buf.len() as u64)).unwrap_or(buf.len());
+        getrandom::fill(&mut buf[..n]).map_err(|e| anyhow::anyhow!("no random bytes: {e}"))?;
+        f.write_all(&buf[..n])
+            .with_context(|| format!("cannot overwrite {}", path.display()))?;
+        left -= n as u64;
+    }
+    f.sync_all()
+        .with_context(|| format!("cannot flush {}", path.display()))?;
+    drop(f);
+    std::fs::remove_file(path).with_context(|| format!("cannot remove {}", path.display()))?;
+    Ok(())
 }
 
 pub fn bundle(c: &BundleCommand, out: &mut impl Write) -> anyhow::Result<ExitCode> {

@@ -102,3 +102,47 @@ fn a_node_key_is_made_once_kept_private_and_printed_as_one_line() {
         .fails()
         .assert_stderr_has(&["gavah node init"]);
 }
+
+#[test]
+fn wipe_overwrites_the_key_and_the_store_in_place_then_removes_them() {
+    let d = Dir::with_store();
+    let list = d.create(
+        "list.csv",
+        "name,city,date,status\nCANARY-WIPE Rezaei,Zahedan,2026-01-08,killed\n",
+    );
+    d.import(&list, "Field team", &[]);
+    d.cmd(["node", "init"]).ok();
+    let key = std::path::PathBuf::from(format!("{}.node-key", d.db().display()));
+    // Hard links keep the files' blocks reachable after removal, so the test
+    // can read what the wipe left in them.
+    let db_link = d.join("db-link");
+    let key_link = d.join("key-link");
+    std::fs::hard_link(d.db(), &db_link).unwrap();
+    std::fs::hard_link(&key, &key_link).unwrap();
+    let key_before = std::fs::read(&key).unwrap();
+    assert!(
+        String::from_utf8_lossy(&std::fs::read(d.db()).unwrap()).contains("CANARY-WIPE"),
+        "the test's name is not in the store file to begin with"
+    );
+
+    d.cmd(["node", "wipe"])
+        .fails()
+        .assert_stderr_has(&["--yes"]);
+    assert!(
+        d.db().exists() && key.exists(),
+        "wipe without --yes destroyed something"
+    );
+
+    let r = d.cmd(["node", "wipe", "--yes"]).ok();
+    assert!(r.stdout.contains("destroyed"), "{r}");
+    assert!(!d.db().exists() && !key.exists());
+    let db_after = std::fs::read(&db_link).unwrap();
+    assert!(!String::from_utf8_lossy(&db_after).contains("CANARY-WIPE"));
+    assert!(!db_after.windows(15).any(|w| w == b"SQLite format 3"));
+    let key_after = std::fs::read(&key_link).unwrap();
+    assert_eq!(key_after.len(), key_before.len());
+    assert_ne!(key_after, key_before, "the key file was not overwritten");
+    d.cmd(["node", "wipe", "--yes"])
+        .fails()
+        .assert_stderr_has(&["nothing to destroy"]);
+}
