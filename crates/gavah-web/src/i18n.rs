@@ -293,7 +293,7 @@ labels! {
     EstimateAbout => "about", "حدود";
     EstimateInterval => "95% credible interval", "بازهٔ باورپذیری ۹۵٪";
     EstimateOf => "of whom documented by name:", "که از آنان با نام مستند شده‌اند:";
-    EstimateLists => "estimated from the overlap of lists kept by", "برآورد از هم‌پوشانی فهرست‌های";
+    EstimateLists => "Estimated from the overlap of lists kept by", "برآورد از هم‌پوشانی فهرست‌های";
     EstimateNote => "Where several independent lists overlap, the size of the overlap says how many deaths no list recorded (multiple systems estimation; latent-class model). It assumes the lists are correctly linked, that no one on them was counted wrongly and that each province's lists cover the same period; it is a statistical estimate, not a count of named people.", "هر جا چند فهرست مستقل هم‌پوشانی دارند، اندازهٔ هم‌پوشانی نشان می‌دهد چند کشته در هیچ فهرستی ثبت نشده‌اند (برآورد چندسامانه‌ای؛ مدل طبقهٔ پنهان). این برآورد فرض می‌کند فهرست‌ها درست پیوند خورده‌اند، کسی در آن‌ها به اشتباه شمرده نشده و فهرست‌های هر استان یک دوره را پوشش می‌دهند؛ این برآوردی آماری است، نه شمارش افراد نام‌برده.";
     EstimateByProvince => "Estimate by province", "برآورد به تفکیک استان";
     ProvinceCol => "Province", "استان";
