@@ -65,8 +65,22 @@ pub struct InitReport {
 impl App {
     /// Creates a new store with a fresh node id and team key.
     pub fn init(path: &Path, purpose: &str) -> Result<InitReport, AppError> {
+        Self::init_with_team_key(path, purpose, None)
+    }
+
+    /// Creates a new store with a fresh node id and the team's key (a fresh
+    /// one when `None`): nodes of one team share it, so the same row imported
+    /// on two of them is the same entry.
+    pub fn init_with_team_key(
+        path: &Path,
+        purpose: &str,
+        key: Option<TeamKey>,
+    ) -> Result<InitReport, AppError> {
         let node = NodeId(random16()?);
-        let key = TeamKey::generate().map_err(|e| AppError::Other(e.to_string()))?;
+        let key = match key {
+            Some(k) => k,
+            None => TeamKey::generate().map_err(|e| AppError::Other(e.to_string()))?,
+        };
         Store::create(path, node, key, purpose)?;
         Ok(InitReport { node })
     }

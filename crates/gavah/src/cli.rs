@@ -38,8 +38,9 @@ pub struct Args {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create a new store with a fresh node id and team key.
-    Init,
+    /// Create a new store with a fresh node id and team key (or the team's key
+    /// from --team-key-file, to join a team).
+    Init(crate::sync::InitArgs),
     /// Import a list of people (or, with --kind figures, of published figures).
     #[command(after_long_help = IMPORT_HELP)]
     Import(ImportArgs),
@@ -343,8 +344,9 @@ pub fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     let mut out = std::io::stdout().lock();
     match args.command {
-        Command::Init => {
-            let r = App::init(&config.db, "records")?;
+        Command::Init(a) => {
+            let key = crate::sync::read_team_key(a.team_key_file.as_deref())?;
+            let r = App::init_with_team_key(&config.db, "records", key)?;
             writeln!(out, "created a Gavah store at {}", config.db.display())?;
             writeln!(out, "node id: {}", r.node)?;
         }

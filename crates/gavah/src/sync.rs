@@ -13,6 +13,35 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// Join a team: use the team key another node wrote with
+    /// `gavah node team-key --out FILE` (64 hexadecimal digits). Nodes of one
+    /// team must share it for their entries to merge.
+    #[arg(long, value_name = "FILE")]
+    pub team_key_file: Option<PathBuf>,
+}
+
+/// Reads a team key file written by `gavah node team-key`.
+pub fn read_team_key(path: Option<&Path>) -> anyhow::Result<Option<gavah_entry::TeamKey>> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    let text = zeroize::Zeroizing::new(
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?,
+    );
+    let bytes: [u8; 32] = hex::decode(text.trim())
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "{}: a team key file holds 64 hexadecimal digits, as `gavah node team-key --out FILE` writes it",
+                path.display()
+            )
+        })?;
+    Ok(Some(gavah_entry::TeamKey::from_bytes(bytes)))
+}
+
 #[derive(Debug, clap::Subcommand)]
 pub enum NodeCommand {
     /// Make this node's keys and print its public key as one line of text.
@@ -22,6 +51,14 @@ pub enum NodeCommand {
         /// Also write it as a QR code PNG, to be photographed off a screen.
         #[arg(long, value_name = "FILE")]
         qr: Option<PathBuf>,
+    },
+    /// Write the team's secret key to a new file (owner-only), for another node
+    /// of the team to join with `gavah init --team-key-file`. Carry it out of
+    /// band and destroy the copy once used: whoever holds it can confirm a
+    /// guessed name by recomputing entry ids.
+    TeamKey {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
     },
     /// Destroy this node's key and its store beyond recovery by this tool:
     /// every file is overwritten with random bytes, flushed to disk, then
@@ -152,6 +189,22 @@ pub fn node(c: &NodeCommand, config: &Config, out: &mut impl Write) -> anyhow::R
                 let png = public_key_qr_png(&line).context("cannot draw the QR code")?;
                 write_new(file, &png, false)?;
             }
+        }
+        NodeCommand::TeamKey { out: file } => {
+            if file.exists() {
+                bail!("{} exists; give a new file", file.display());
+            }
+            let app = crate::cli::open(config)?;
+            let hex = zeroize::Zeroizing::new(format!(
+                "{}\n",
+                hex::encode(app.store().team_key().as_bytes())
+            ));
+            write_new(file, hex.as_bytes(), true)?;
+            writeln!(
+                out,
+                "wrote the team key to {}: carry it to the other node out of band, then destroy this copy",
+                file.display()
+            )?;
         }
         NodeCommand::Wipe { yes } => {
             if !yes {

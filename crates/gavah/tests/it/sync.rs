@@ -146,3 +146,54 @@ fn wipe_overwrites_the_key_and_the_store_in_place_then_removes_them() {
         .fails()
         .assert_stderr_has(&["nothing to destroy"]);
 }
+
+/// Report ids of a store, sorted.
+fn report_ids(d: &Dir) -> Vec<String> {
+    let conn =
+        rusqlite::Connection::open_with_flags(d.db(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("the store opens");
+    let mut stmt = conn
+        .prepare("SELECT hex(id) FROM reports ORDER BY id")
+        .expect("a query");
+    stmt.query_map([], |r| r.get(0))
+        .expect("rows")
+        .map(|r| r.expect("a row"))
+        .collect()
+}
+
+#[test]
+fn nodes_that_share_the_team_key_make_the_same_entries_from_the_same_rows() {
+    let a = Dir::with_store();
+    let key = a.join("team.key");
+    a.cmd(["node", "team-key", "--out"]).arg(&key).ok();
+    a.cmd(["node", "team-key", "--out"])
+        .arg(&key)
+        .fails()
+        .assert_stderr_has(&["exists"]);
+    let b = Dir::new();
+    b.cmd(["init", "--team-key-file"]).arg(&key).ok();
+    let other = Dir::with_store();
+    let csv = "name,city,date,status\nMohammad Rezaei,Zahedan,2026-01-08,killed\nZahra Karimi,Tehran,2026-01-09,detained\n";
+    for d in [&a, &b, &other] {
+        let list = d.create("list.csv", csv);
+        d.import(&list, "Field team", &[]);
+    }
+    assert_eq!(report_ids(&a).len(), 2);
+    assert_eq!(
+        report_ids(&a),
+        report_ids(&b),
+        "same team key, same rows: same ids"
+    );
+    assert_ne!(
+        report_ids(&a),
+        report_ids(&other),
+        "another team's ids must differ"
+    );
+
+    let bad = b.create("bad.key", "not a key\n");
+    Dir::new()
+        .cmd(["init", "--team-key-file"])
+        .arg(&bad)
+        .fails()
+        .assert_stderr_has(&["64 hexadecimal digits"]);
+}
