@@ -65,6 +65,15 @@ fn matching<'a>(
 pub fn capture_tables(store: &Store, req: &CaptureRequest) -> Result<CaptureTables, AppError> {
     let sources = store.sources()?;
     let rows = store.capture_rows(req.outcome.as_str())?;
+    tables_of(&sources, &rows, req)
+}
+
+/// [`capture_tables`] over sources and capture rows already read.
+fn tables_of(
+    sources: &[gavah_store::SourceRow],
+    rows: &[gavah_store::CaptureRow],
+    req: &CaptureRequest,
+) -> Result<CaptureTables, AppError> {
     // The list of each source id.
     let mut list_of: FxHashMap<gavah_core::EntryId, usize> = FxHashMap::default();
     let mut labels: Vec<String> = Vec::new();
@@ -87,7 +96,7 @@ pub fn capture_tables(store: &Store, req: &CaptureRequest) -> Result<CaptureTabl
         for spec in &req.lists {
             let mut group: Vec<&gavah_store::SourceRow> = Vec::new();
             for token in spec.split('+').filter(|t| !t.trim().is_empty()) {
-                let found = matching(token, &sources);
+                let found = matching(token, sources);
                 if found.is_empty() {
                     let mut known: Vec<String> = sources.iter().map(|s| s.name.clone()).collect();
                     known.extend(SourceType::ALL.iter().map(|t| t.as_str().to_string()));
@@ -248,7 +257,10 @@ pub fn estimate_summary(store: &Store, seed: u64) -> Result<Option<EstimateSumma
         lists: Vec::new(),
         by: None,
     };
-    let tables = match capture_tables(store, &req) {
+    // Read once: the total and the provinces are made from the same rows.
+    let sources = store.sources()?;
+    let rows = store.capture_rows(req.outcome.as_str())?;
+    let tables = match tables_of(&sources, &rows, &req) {
         Ok(t) => t,
         Err(AppError::Invalid(_)) => return Ok(None),
         Err(e) => return Err(e),
@@ -271,8 +283,9 @@ pub fn estimate_summary(store: &Store, seed: u64) -> Result<Option<EstimateSumma
         return Ok(None);
     };
     warnings.extend(table.warnings().iter().map(ToString::to_string));
-    let by = capture_tables(
-        store,
+    let by = tables_of(
+        &sources,
+        &rows,
         &CaptureRequest {
             by: Some(Stratum::Province),
             ..req

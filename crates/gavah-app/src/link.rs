@@ -797,16 +797,9 @@ fn blocking_keys(r: &LinkRecord) -> Vec<i64> {
     if v[0].trim().is_empty() {
         return Vec::new();
     }
-    let hash = |kind: &str, text: &str| -> i64 {
-        let h = blake3::Hasher::new()
-            .update(kind.as_bytes())
-            .update(&[0])
-            .update(text.as_bytes())
-            .finalize();
-        let mut b = [0u8; 8];
-        b.copy_from_slice(&h.as_bytes()[..8]);
-        i64::from_le_bytes(b)
-    };
+    // The same 64-bit BLAKE3 prefix as person ids; the kind keeps keys of
+    // different rules apart.
+    let hash = |kind: &str, text: &str| gavah_store::person_id(&format!("{kind}\u{0}{text}"));
     let k = gavah_link::translit::name_keys(v[0].trim());
     let mut keys = Vec::with_capacity(3);
     if !k.key.is_empty() {
@@ -869,20 +862,12 @@ fn link_new(
         }
     }
     let decisions = w.link_decisions()?;
-    let linked = cluster_records(records, decisions, &keep, &run, &NoPhases)?;
+    let linked = cluster_records(records, decisions, &keep, &run, &crate::NoProgress)?;
     w.set_pids(&linked.pids())?;
     w.add_link_keys(&mut keys)?;
     mark_linked(w)?;
     progress.finish();
     Ok(())
-}
-
-/// Progress that shows nothing (an incremental link shows one bar of its own).
-struct NoPhases;
-impl Progress for NoPhases {
-    fn start(&self, _phase: &str, _total: u64) {}
-    fn set(&self, _position: u64) {}
-    fn finish(&self) {}
 }
 
 impl App {

@@ -9,6 +9,7 @@ mod cli;
 mod config;
 mod dedupe;
 mod estimate;
+mod files;
 mod link;
 mod output;
 mod progress;

@@ -73,18 +73,7 @@ pub fn export(a: &ExportArgs, config: &Config, out: &mut impl Write) -> anyhow::
     .map_err(|e| anyhow::anyhow!("{}", e.message))?;
     match &a.out {
         None => out.write_all(&bytes)?,
-        Some(path) => {
-            let mut tmp = path.as_os_str().to_owned();
-            tmp.push(".partial");
-            let tmp = PathBuf::from(tmp);
-            let write = || -> std::io::Result<()> {
-                let mut f = std::fs::File::create(&tmp)?;
-                f.write_all(&bytes)?;
-                f.sync_all()?;
-                std::fs::rename(&tmp, path)
-            };
-            write().with_context(|| format!("cannot write {}", path.display()))?;
-        }
+        Some(path) => crate::files::write_whole(path, &bytes, false)?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -130,32 +130,6 @@ pub fn key_path(config: &Config) -> PathBuf {
     PathBuf::from(p)
 }
 
-/// Writes a file whole, through a temporary file and a rename, readable by
-/// its owner only when `private`.
-fn write_new(path: &Path, bytes: &[u8], private: bool) -> anyhow::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    let tmp = path.with_extension("partial");
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    if private {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    #[cfg(not(unix))]
-    let _ = private;
-    let mut f = opts
-        .open(&tmp)
-        .with_context(|| format!("cannot create {}", tmp.display()))?;
-    f.write_all(bytes)
-        .and_then(|()| f.sync_all())
-        .with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
-}
-
 fn load_secret(config: &Config) -> anyhow::Result<NodeSecret> {
     let path = key_path(config);
     let bytes = zeroize::Zeroizing::new(std::fs::read(&path).with_context(|| {
@@ -178,7 +152,7 @@ pub fn node(c: &NodeCommand, config: &Config, out: &mut impl Write) -> anyhow::R
                 );
             }
             let secret = NodeSecret::generate().context("cannot make the node's keys")?;
-            write_new(&path, &secret.to_bytes(), true)?;
+            crate::files::write_whole(&path, &secret.to_bytes(), true)?;
             writeln!(out, "{}", secret.public())?;
         }
         NodeCommand::Key { qr } => {
@@ -187,7 +161,7 @@ pub fn node(c: &NodeCommand, config: &Config, out: &mut impl Write) -> anyhow::R
             writeln!(out, "{line}")?;
             if let Some(file) = qr {
                 let png = public_key_qr_png(&line).context("cannot draw the QR code")?;
-                write_new(file, &png, false)?;
+                crate::files::write_whole(file, &png, false)?;
             }
         }
         NodeCommand::TeamKey { out: file } => {
@@ -199,7 +173,7 @@ pub fn node(c: &NodeCommand, config: &Config, out: &mut impl Write) -> anyhow::R
                 "{}\n",
                 hex::encode(app.store().team_key().as_bytes())
             ));
-            write_new(file, hex.as_bytes(), true)?;
+            crate::files::write_whole(file, hex.as_bytes(), true)?;
             writeln!(
                 out,
                 "wrote the team key to {}: carry it to the other node out of band, then destroy this copy",
@@ -320,7 +294,7 @@ pub fn bundle(c: &BundleCommand, out: &mut impl Write) -> anyhow::Result<ExitCod
                 0 => bail!("no bundle could be rebuilt yet; bring the chunks listed above"),
                 1 => {
                     let b = &report.bundles[0];
-                    write_new(&a.out, &b.bytes, false)?;
+                    crate::files::write_whole(&a.out, &b.bytes, false)?;
                     writeln!(
                         out,
                         "rebuilt bundle {} ({} bytes, from {} chunks) into {}",
@@ -335,7 +309,7 @@ pub fn bundle(c: &BundleCommand, out: &mut impl Write) -> anyhow::Result<ExitCod
                         .with_context(|| format!("cannot create {}", a.out.display()))?;
                     for b in &report.bundles {
                         let path = a.out.join(format!("{}.bundle", b.id));
-                        write_new(&path, &b.bytes, false)?;
+                        crate::files::write_whole(&path, &b.bytes, false)?;
                         writeln!(out, "rebuilt bundle {} into {}", b.id, path.display())?;
                     }
                 }
