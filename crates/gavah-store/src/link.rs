@@ -249,20 +249,6 @@ impl Store {
         }
         Ok(out)
     }
-
-    /// The ids of the reports behind a public person id.
-    pub fn reports_of_pid(&self, pid: i64) -> Result<Vec<EntryId>, StoreError> {
-        let mut stmt = self
-            .conn()
-            .prepare("SELECT id FROM reports WHERE pid = ?1 ORDER BY id")?;
-        let mut rows = stmt.query([pid])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            let id: Vec<u8> = r.get(0)?;
-            out.push(id_of(&id, "reports.id")?);
-        }
-        Ok(out)
-    }
 }
 
 impl Writer<'_> {
