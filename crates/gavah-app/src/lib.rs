@@ -15,6 +15,7 @@ mod estimate;
 mod figures;
 mod import;
 mod link;
+mod sync;
 
 pub mod public;
 pub use claims::{ClaimInput, FigureInput, parse_scope};
@@ -27,6 +28,9 @@ pub use estimate::{
 pub use figures::{DayCount, FiguresReport, PlaceCount, SourceFigure, SourcesReport};
 pub use import::{ImportKind, ImportReport, ImportRequest};
 pub use link::{LinkReport, LinkRequest, ReviewPair, ReviewSide};
+pub use sync::{
+    BundleImportReport, ExportReport, NodeKeys, PeerRow, Since, TrustReport, fingerprint,
+};
 
 use gavah_core::NodeId;
 use gavah_entry::TeamKey;

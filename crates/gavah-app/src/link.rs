@@ -765,15 +765,24 @@ pub(crate) fn relink_in(w: &mut Writer<'_>, progress: &dyn Progress) -> Result<(
             link_new(w, &stored, through, progress)
         }
         // Never linked with keys, or decisions changed: a whole link.
-        _ => {
-            link_in(w, &LinkRequest::default(), progress, |_, _| {
-                Err(AppError::Other(
-                    "a re-link with the stored model tried to record a new model".into(),
-                ))
-            })?;
-            Ok(())
-        }
+        _ => relink_whole(w, progress),
     }
+}
+
+/// Re-links the whole store inside an open transaction with the stored model,
+/// when the store has one. The people are then a function of the set of
+/// entries, whatever order they arrived in (what merging entries from other
+/// nodes needs).
+pub(crate) fn relink_whole(w: &mut Writer<'_>, progress: &dyn Progress) -> Result<(), AppError> {
+    if w.link_model()?.is_none() {
+        return Ok(());
+    }
+    link_in(w, &LinkRequest::default(), progress, |_, _| {
+        Err(AppError::Other(
+            "a re-link with the stored model tried to record a new model".into(),
+        ))
+    })?;
+    Ok(())
 }
 
 /// Records how far the store is linked, for the next incremental link.
@@ -982,7 +991,10 @@ fn link_in(
         run.threshold = t;
     }
     progress.start("reading reports", 0);
-    let records = w.link_records()?;
+    let mut records = w.link_records()?;
+    // In id order, so that the people are a function of the set of reports,
+    // not of the order they arrived in (nodes receive them in any order).
+    records.sort_unstable_by_key(|r| r.id);
     let decisions = w.link_decisions()?;
     progress.finish();
     let read = started.elapsed().as_secs_f64();

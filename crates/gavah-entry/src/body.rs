@@ -99,6 +99,18 @@ pub(crate) struct Envelope<'a> {
     pub body: &'a Body,
 }
 
+/// [`Envelope`] read back from canonical bytes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OwnedEnvelope {
+    pub v: u32,
+    pub id: String,
+    pub node: String,
+    pub author: String,
+    pub hlc: u64,
+    pub body: Body,
+}
+
 mod hex_id {
     use gavah_core::EntryId;
     use serde::{Deserialize, Deserializer, Serializer};

@@ -21,6 +21,13 @@ impl Hlc {
         }
     }
 
+    /// The reading made of a wall-clock time (ms since the Unix epoch) and a
+    /// counter: `from_parts(ms, 0)` is the first reading of that millisecond,
+    /// `from_parts(ms, u16::MAX)` its last.
+    pub fn from_parts(millis: u64, counter: u16) -> Hlc {
+        Hlc((millis << 16) | u64::from(counter))
+    }
+
     /// The wall-clock part, in milliseconds since the Unix epoch.
     pub fn millis(self) -> u64 {
         self.0 >> 16

@@ -64,4 +64,65 @@ impl Entry {
         // Serialising plain structs, strings and integers cannot fail.
         serde_json::to_vec(&envelope).unwrap_or_default()
     }
+
+    /// Reads an entry from the bytes [`Entry::canonical_bytes`] made (on this
+    /// node or another), refusing any other spelling of them: the bytes must be
+    /// exactly what the decoded entry would write, so that a signature over
+    /// them is a signature over this entry and nothing else.
+    ///
+    /// It does not check the id against the body: that needs the team key
+    /// (`entry.id == entry.body.id(key)`), and the caller does it.
+    ///
+    /// # Errors
+    /// [`DecodeError`] naming what is wrong; never the entry's content.
+    pub fn from_canonical_bytes(bytes: &[u8]) -> Result<Entry, DecodeError> {
+        let envelope: body::OwnedEnvelope =
+            serde_json::from_slice(bytes).map_err(|e| DecodeError::Malformed {
+                line: e.line(),
+                column: e.column(),
+                category: match e.classify() {
+                    serde_json::error::Category::Io => "read",
+                    serde_json::error::Category::Syntax => "syntax",
+                    serde_json::error::Category::Data => "content",
+                    serde_json::error::Category::Eof => "truncated",
+                },
+            })?;
+        if envelope.v != FORMAT_VERSION {
+            return Err(DecodeError::Version(envelope.v));
+        }
+        let id = envelope.id.parse().map_err(|_| DecodeError::Field("id"))?;
+        let node = envelope
+            .node
+            .parse()
+            .map_err(|_| DecodeError::Field("node"))?;
+        let entry = Entry {
+            id,
+            node,
+            author: envelope.author,
+            hlc: Hlc(envelope.hlc),
+            body: envelope.body,
+        };
+        if entry.canonical_bytes() != bytes {
+            return Err(DecodeError::NotCanonical);
+        }
+        Ok(entry)
+    }
+}
+
+/// Why bytes are not an entry's canonical bytes. Carries no content of the
+/// entry (it may name a victim).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("not an entry of format version 1 ({category} error at line {line}, column {column})")]
+    Malformed {
+        line: usize,
+        column: usize,
+        category: &'static str,
+    },
+    #[error("entry format version {0}, but this version of Gavah reads version {FORMAT_VERSION}")]
+    Version(u32),
+    #[error("the entry's {0} is not a valid id")]
+    Field(&'static str),
+    #[error("the bytes are not the entry's canonical form (re-encoded or altered)")]
+    NotCanonical,
 }

@@ -517,4 +517,43 @@ proptest! {
         prop_assert_eq!(back.id(&key), body.id(&key));
         prop_assert_eq!(back.to_json(), json);
     }
+
+    /// Any entry reads back from its canonical bytes as itself: what a node
+    /// signs is what another node stores and signs again when it relays.
+    #[test]
+    fn any_entry_round_trips_through_canonical_bytes(
+        body in any_body(), author in text(), hlc in any::<u64>()
+    ) {
+        let entry = Entry::new(&key(), node(), &author, Hlc(hlc), body);
+        let bytes = entry.canonical_bytes();
+        let back = Entry::from_canonical_bytes(&bytes).unwrap();
+        prop_assert_eq!(&back, &entry);
+        prop_assert_eq!(back.canonical_bytes(), bytes);
+    }
+}
+
+#[test]
+fn other_spellings_of_an_entry_are_refused() {
+    let entry = Entry::new(&key(), node(), "ana", Hlc(7), source());
+    let bytes = entry.canonical_bytes();
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    // The same JSON with a space added, fields reordered or one unknown field
+    // reads as the same entry to a lax parser; it must not be accepted.
+    let spaced = text.replacen(':', ": ", 1);
+    assert_eq!(
+        Entry::from_canonical_bytes(spaced.as_bytes()),
+        Err(gavah_entry::DecodeError::NotCanonical)
+    );
+    let extra = format!("{},\"x\":1}}", &text[..text.len() - 1]);
+    assert!(matches!(
+        Entry::from_canonical_bytes(extra.as_bytes()),
+        Err(gavah_entry::DecodeError::Malformed { .. })
+    ));
+    let v2 = text.replacen("\"v\":1", "\"v\":2", 1);
+    assert_eq!(
+        Entry::from_canonical_bytes(v2.as_bytes()),
+        Err(gavah_entry::DecodeError::Version(2))
+    );
+    assert!(Entry::from_canonical_bytes(&bytes[..bytes.len() - 1]).is_err());
+    assert_eq!(Entry::from_canonical_bytes(&bytes).unwrap(), entry);
 }

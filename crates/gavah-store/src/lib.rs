@@ -14,12 +14,14 @@ mod link;
 mod project;
 mod public;
 mod queries;
+mod sync;
 
 pub use error::StoreError;
 pub use link::{CaptureRow, LinkRecord, StoredDecision, StoredLinkModel};
 pub use project::{Prepared, name_key, person_id, person_key, prepare};
 pub use public::*;
 pub use queries::*;
+pub use sync::{Peer, PeerStatus, QuarantineGroup, Quarantined, SeenBundle, StoredEntry};
 
 use gavah_core::NodeId;
 use gavah_entry::{Entry, Hlc, TeamKey};

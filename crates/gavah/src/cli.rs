@@ -80,10 +80,12 @@ pub enum Command {
     /// Decide uncertain pairs of reports: the same person, or not.
     #[command(after_long_help = crate::link::REVIEW_HELP)]
     Review(crate::link::ReviewArgs),
-    /// This node's keys, for signed and encrypted exchange with other nodes.
+    /// This node's keys and its peers (trust, revoke), for signed and encrypted
+    /// exchange with other nodes.
     #[command(subcommand)]
     Node(crate::sync::NodeCommand),
-    /// Bundles for couriers: cut into chunks for QR codes, SMS, email or UDP, and join them back.
+    /// Bundles for couriers: export and import encrypted, signed bundles of
+    /// entries; cut them into chunks for QR codes, SMS, email or UDP and join them back.
     #[command(subcommand)]
     Bundle(crate::sync::BundleCommand),
 }
@@ -327,7 +329,7 @@ fn parse_outcome(s: &str) -> Result<gavah_core::Outcome, String> {
 fn parse_format(s: &str) -> Result<Format, String> {
     Format::from_name(s).ok_or_else(|| "expected csv, tsv, xlsx, ods or jsonl".to_string())
 }
-fn parse_day(s: &str) -> Result<Date, String> {
+pub(crate) fn parse_day(s: &str) -> Result<Date, String> {
     let d = parse_date(s, CalendarHint::Auto).map_err(|e| e.reason)?;
     match d.value.date {
         Some(date) if d.value.precision == gavah_core::DatePrecision::Day => Ok(date),
@@ -454,7 +456,7 @@ pub fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
         Command::Link(a) => return crate::link::link(&a, config, show_progress, &mut out),
         Command::Review(a) => return crate::link::review(&a, config, show_progress, &mut out),
         Command::Node(c) => return crate::sync::node(&c, config, &mut out),
-        Command::Bundle(c) => return crate::sync::bundle(&c, &mut out),
+        Command::Bundle(c) => return crate::sync::bundle(&c, config, show_progress, &mut out),
     }
     Ok(ExitCode::SUCCESS)
 }

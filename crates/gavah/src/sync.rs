@@ -7,7 +7,7 @@
 
 use crate::config::Config;
 use anyhow::{Context, bail};
-use gavah_sync::bundle::{NodeSecret, public_key_qr_png};
+use gavah_sync::bundle::{NodePublicKey, NodeSecret, PrekeyPolicy, PrekeyRing, public_key_qr_png};
 use gavah_sync::chunk::{Channel, DEFAULT_EXTRA_PERCENT, join_files, split, write_dir};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -60,6 +60,30 @@ pub enum NodeCommand {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// Accept another node's public key: its entries merge from now on, and
+    /// those waiting in quarantine merge now. Check the key with its owner
+    /// out of band (read it aloud, compare the QR code) before trusting it.
+    Trust {
+        /// The node's public key line (`gavah1…`), as `gavah node key` prints it.
+        key: String,
+        /// A name to know the node by (and to give to `bundle export --to`).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Revoke a key (a seized laptop, a lost drive): its entries that arrive
+    /// from now on are refused, and those waiting in quarantine are dropped.
+    /// Entries already merged stay.
+    Revoke {
+        /// The node's public key line, or the name it was trusted under.
+        key: String,
+        /// Still accept its entries stamped up to this date (the last day the
+        /// key was known to be safe; Gregorian or Jalali). Default: none.
+        #[arg(long, value_name = "DATE", value_parser = crate::cli::parse_day)]
+        after: Option<gavah_core::Date>,
+    },
+    /// List trusted and revoked peers, and unknown keys whose entries wait in
+    /// quarantine.
+    Peers,
     /// Destroy this node's key and its store beyond recovery by this tool:
     /// every file is overwritten with random bytes, flushed to disk, then
     /// removed. For a device about to be seized.
@@ -80,12 +104,56 @@ file was written; for those, full-disk encryption is the protection.";
 
 #[derive(Debug, clap::Subcommand)]
 pub enum BundleCommand {
+    /// Seal the entries the recipients lack (by their last acknowledgement)
+    /// into one encrypted, signed bundle file for a courier.
+    #[command(after_long_help = EXPORT_HELP)]
+    Export(ExportArgs),
+    /// Check, decrypt and merge bundles (files, or folders of bundles or of
+    /// chunks) addressed to this node. The same bundle twice changes nothing.
+    Import(ImportArgs),
     /// Cut a bundle into fountain-coded chunks sized for a channel; any K (the
     /// bundle's size over the chunk payload) plus two of them rebuild it.
     Split(SplitArgs),
     /// Rebuild bundles from chunk files (any order, duplicates and other
     /// bundles' chunks allowed), or say how many more chunks each needs.
     Join(JoinArgs),
+}
+
+const EXPORT_HELP: &str = "\
+The file holds the entries, each signed by the node that wrote it, and this
+node's acknowledgement of what it holds, encrypted to each recipient (up to 8)
+and padded to a size bucket: without a recipient's key it tells nothing but its
+size bucket. Recipients are sealed to with their latest prekey when one is
+known (learnt from bundles they sent), so that the file cannot be opened once
+they rotate it away; otherwise to their long-term key, which the output says.
+Cut it for tiny channels with `gavah bundle split`.";
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// Recipients: trusted peers' names or public key lines, comma-separated.
+    #[arg(
+        long,
+        value_name = "KEY[,KEY…]",
+        required = true,
+        value_delimiter = ','
+    )]
+    pub to: Vec<String>,
+    /// `all`, or a date (Gregorian or Jalali): send every entry stamped from
+    /// that day on, whatever the recipients acknowledged. Default: what they
+    /// have not acknowledged.
+    #[arg(long, value_name = "MARK")]
+    pub since: Option<String>,
+    /// The bundle file to write.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// Bundle files, folders of bundle files, or chunk files and folders of
+    /// chunks (QR photos too), which are joined first.
+    #[arg(required = true, value_name = "FILE|DIR")]
+    pub inputs: Vec<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -128,6 +196,63 @@ pub fn key_path(config: &Config) -> PathBuf {
     let mut p = config.db.clone().into_os_string();
     p.push(".node-key");
     PathBuf::from(p)
+}
+
+/// The prekey file of a store: this node's prekey secrets and the prekeys
+/// learnt from peers.
+pub fn prekeys_path(config: &Config) -> PathBuf {
+    let mut p = config.db.clone().into_os_string();
+    p.push(".prekeys");
+    PathBuf::from(p)
+}
+
+fn load_ring(config: &Config) -> anyhow::Result<PrekeyRing> {
+    let path = prekeys_path(config);
+    if !path.exists() {
+        return Ok(PrekeyRing::new(PrekeyPolicy::default()));
+    }
+    let bytes = zeroize::Zeroizing::new(
+        std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?,
+    );
+    PrekeyRing::from_bytes(&bytes)
+        .with_context(|| format!("{} is not a prekey file", path.display()))
+}
+
+fn save_ring(config: &Config, ring: &mut PrekeyRing, now: u64) -> anyhow::Result<()> {
+    ring.prune(now);
+    crate::files::write_whole(&prekeys_path(config), &ring.to_bytes(), true)
+}
+
+fn now_s() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Reads a peer given as a public key line or by the name it was trusted under.
+fn resolve_peer(app: &gavah_app::App, text: &str) -> anyhow::Result<NodePublicKey> {
+    let text = text.trim();
+    if text.to_ascii_lowercase().starts_with("gavah1") {
+        return NodePublicKey::parse(text).with_context(|| format!("'{text}' is not a node key"));
+    }
+    let peers = app.peer_rows()?;
+    let found: Vec<_> = peers
+        .iter()
+        .filter(|p| {
+            p.name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(text))
+        })
+        .collect();
+    match found.as_slice() {
+        [one] => NodePublicKey::parse(&one.key)
+            .with_context(|| format!("the peer '{text}' has no whole public key on record")),
+        [] => bail!(
+            "no peer is named '{text}'; give its public key line, or name it with `gavah node trust KEY --name {text}`"
+        ),
+        _ => bail!("several peers are named '{text}'; give the public key line instead"),
+    }
 }
 
 fn load_secret(config: &Config) -> anyhow::Result<NodeSecret> {
@@ -180,6 +305,64 @@ pub fn node(c: &NodeCommand, config: &Config, out: &mut impl Write) -> anyhow::R
                 file.display()
             )?;
         }
+        NodeCommand::Trust { key, name } => {
+            let secret = load_secret(config)?;
+            let key = NodePublicKey::parse(key).context("that is not a node key line")?;
+            let mut app = crate::cli::open(config)?;
+            let r = app.trust_peer(&secret, &key, name.as_deref())?;
+            writeln!(
+                out,
+                "trusted {}{}",
+                gavah_app::fingerprint(&key.signer().0),
+                name.as_deref()
+                    .map(|n| format!(" as '{n}'"))
+                    .unwrap_or_default()
+            )?;
+            print_released(out, &r)?;
+        }
+        NodeCommand::Revoke { key, after } => {
+            let secret = load_secret(config)?;
+            let mut app = crate::cli::open(config)?;
+            let public = resolve_peer(&app, key)?;
+            let after_ms = after.map(|d| {
+                // The whole day counts: up to its last millisecond.
+                u64::try_from(d.add_days(1).to_days()).unwrap_or(0) * 86_400_000 - 1
+            });
+            let r = app.revoke_peer(&secret, &public.signer().0, Some(&public), after_ms)?;
+            writeln!(
+                out,
+                "revoked {}: its entries{} are refused from now on; entries already merged stay",
+                gavah_app::fingerprint(&public.signer().0),
+                after
+                    .map(|d| format!(" stamped after {d}"))
+                    .unwrap_or_default()
+            )?;
+            print_released(out, &r)?;
+        }
+        NodeCommand::Peers => {
+            let app = crate::cli::open(config)?;
+            let rows = app.peer_rows()?;
+            if rows.is_empty() {
+                writeln!(
+                    out,
+                    "no peers yet; accept one with `gavah node trust KEY --name NAME`"
+                )?;
+            }
+            for r in rows {
+                writeln!(
+                    out,
+                    "{:<8} {:<16} {}{}",
+                    r.status,
+                    r.name.as_deref().unwrap_or("-"),
+                    r.key,
+                    if r.waiting > 0 {
+                        format!("  ({} entries in quarantine)", r.waiting)
+                    } else {
+                        String::new()
+                    }
+                )?;
+            }
+        }
         NodeCommand::Wipe { yes } => {
             if !yes {
                 bail!(
@@ -187,7 +370,7 @@ pub fn node(c: &NodeCommand, config: &Config, out: &mut impl Write) -> anyhow::R
                     config.db.display()
                 );
             }
-            let mut files = vec![key_path(config), config.db.clone()];
+            let mut files = vec![key_path(config), prekeys_path(config), config.db.clone()];
             for suffix in ["-wal", "-shm"] {
                 let mut p = config.db.clone().into_os_string();
                 p.push(suffix);
@@ -238,8 +421,232 @@ fn shred(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn bundle(c: &BundleCommand, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+fn print_released(out: &mut impl Write, r: &gavah_app::TrustReport) -> anyhow::Result<()> {
+    if r.merged + r.held + r.waiting + r.rejected > 0 {
+        writeln!(
+            out,
+            "quarantine: {} entries merged, {} already held, {} dropped, {} still waiting for another key",
+            r.merged, r.held, r.rejected, r.waiting
+        )?;
+    }
+    Ok(())
+}
+
+fn parse_since(text: &str) -> anyhow::Result<gavah_app::Since> {
+    if text.eq_ignore_ascii_case("all") {
+        return Ok(gavah_app::Since::All);
+    }
+    let day = crate::cli::parse_day(text)
+        .map_err(|e| anyhow::anyhow!("--since {text}: {e}, or `all`"))?;
+    Ok(gavah_app::Since::Time(
+        u64::try_from(day.to_days()).unwrap_or(0) * 86_400_000,
+    ))
+}
+
+fn export(a: &ExportArgs, config: &Config, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+    let since = match &a.since {
+        Some(s) => parse_since(s)?,
+        None => gavah_app::Since::Acknowledged,
+    };
+    let secret = load_secret(config)?;
+    let mut ring = load_ring(config)?;
+    let mut app = crate::cli::open(config)?;
+    let to =
+        a.to.iter()
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| resolve_peer(&app, t))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+    if to.is_empty() {
+        bail!("--to names no recipient");
+    }
+    let now = now_s();
+    let r = app.export_bundle(
+        &mut gavah_app::NodeKeys {
+            secret: &secret,
+            ring: &mut ring,
+        },
+        &to,
+        since,
+        now,
+    )?;
+    // The ring first: a bundle sealed to prekeys this node forgot would still
+    // open, but a prekey announced and then lost could never open bundles.
+    save_ring(config, &mut ring, now)?;
+    crate::files::write_whole(&a.out, &r.bytes, false)?;
+    writeln!(
+        out,
+        "wrote {} ({} bytes): {} entries, {} of them this node's ({} signed now){}",
+        a.out.display(),
+        r.bytes.len(),
+        r.entries,
+        r.own,
+        r.signed_now,
+        if r.unsigned_skipped > 0 {
+            format!(
+                "; {} unsigned entries of other nodes left out",
+                r.unsigned_skipped
+            )
+        } else {
+            String::new()
+        }
+    )?;
+    for (key, prekey) in &r.sealed_to {
+        writeln!(
+            out,
+            "  to {}: {}",
+            gavah_app::fingerprint(&key.signer().0),
+            if *prekey {
+                "sealed to its prekey (cannot be opened once it rotates the prekey away)"
+            } else {
+                "sealed to its long-term key (no prekey of it known yet: no forward secrecy until it sends a bundle)"
+            }
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The files given, and the files in the folders given (sorted by name).
+fn list_inputs(inputs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            let mut listed: Vec<PathBuf> = std::fs::read_dir(input)
+                .with_context(|| format!("cannot read {}", input.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file())
+                .collect();
+            listed.sort();
+            files.extend(listed);
+        } else if input.is_file() {
+            files.push(input.clone());
+        } else {
+            bail!("{} does not exist", input.display());
+        }
+    }
+    Ok(files)
+}
+
+/// Bundle files to import: files as given; folders' files; chunk files
+/// joined into bundles first.
+fn import_inputs(
+    inputs: &[PathBuf],
+    out: &mut impl Write,
+) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    let files = list_inputs(inputs)?;
+    let mut bundles = Vec::new();
+    let mut chunks = Vec::new();
+    for f in files {
+        let len = std::fs::metadata(&f)
+            .with_context(|| format!("cannot read {}", f.display()))?
+            .len();
+        if gavah_sync::bundle::is_bucket_size(len) {
+            let bytes =
+                std::fs::read(&f).with_context(|| format!("cannot read {}", f.display()))?;
+            bundles.push((f.display().to_string(), bytes));
+        } else {
+            chunks.push(f);
+        }
+    }
+    if !chunks.is_empty() {
+        let report = join_files(&chunks);
+        for p in &report.pending {
+            writeln!(
+                out,
+                "bundle {}: {} more chunks needed (ask for {}); it is not imported yet",
+                p.id, p.more_needed, p.more_with_margin
+            )?;
+        }
+        if report.chunks == 0 && bundles.is_empty() {
+            bail!(
+                "none of the {} files is a bundle or a chunk of one",
+                chunks.len()
+            );
+        }
+        for b in report.bundles {
+            bundles.push((
+                format!("bundle {} (from {} chunks)", b.id, b.chunks_used),
+                b.bytes,
+            ));
+        }
+    }
+    Ok(bundles)
+}
+
+fn import(
+    a: &ImportArgs,
+    config: &Config,
+    show_progress: bool,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
+    let secret = load_secret(config)?;
+    let mut ring = load_ring(config)?;
+    let mut app = crate::cli::open(config)?;
+    let bundles = import_inputs(&a.inputs, out)?;
+    if bundles.is_empty() {
+        bail!("no whole bundle to import yet");
+    }
+    for (label, bytes) in bundles {
+        let now = now_s();
+        let r = app
+            .import_bundle(
+                &mut gavah_app::NodeKeys {
+                    secret: &secret,
+                    ring: &mut ring,
+                },
+                bytes.as_slice(),
+                bytes.len() as u64,
+                now,
+                &crate::progress::Bar::new(show_progress),
+            )
+            .with_context(|| label.clone())?;
+        save_ring(config, &mut ring, now)?;
+        let from = r
+            .sender_name
+            .clone()
+            .unwrap_or_else(|| r.sender.chars().take(20).collect::<String>() + "…");
+        if r.already.is_some() {
+            writeln!(
+                out,
+                "{label}: bundle {} from {from} was imported before; nothing changed",
+                r.id
+            )?;
+            continue;
+        }
+        writeln!(
+            out,
+            "{label}: {} entries from {from}: {} merged, {} already held, {} in quarantine, {} refused",
+            r.entries, r.merged, r.held, r.quarantined, r.rejected
+        )?;
+        if r.sender_revoked {
+            writeln!(
+                out,
+                "  the sender's key is revoked: what it signed after the revocation is refused"
+            )?;
+        } else if !r.sender_trusted {
+            writeln!(
+                out,
+                "  the sender is not a trusted peer: its entries wait in quarantine until `gavah node trust {}`",
+                r.sender
+            )?;
+        } else if r.quarantined > 0 {
+            writeln!(
+                out,
+                "  some entries are signed by keys this node does not trust yet; `gavah node peers` lists them"
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn bundle(
+    c: &BundleCommand,
+    config: &Config,
+    show_progress: bool,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
     match c {
+        BundleCommand::Export(a) => return export(a, config, out),
+        BundleCommand::Import(a) => return import(a, config, show_progress, out),
         BundleCommand::Split(a) => {
             let bytes = std::fs::read(&a.file)
                 .with_context(|| format!("cannot read {}", a.file.display()))?;
@@ -259,20 +666,7 @@ pub fn bundle(c: &BundleCommand, out: &mut impl Write) -> anyhow::Result<ExitCod
             )?;
         }
         BundleCommand::Join(a) => {
-            let mut files = Vec::new();
-            for input in &a.inputs {
-                if input.is_dir() {
-                    let mut entries: Vec<PathBuf> = std::fs::read_dir(input)
-                        .with_context(|| format!("cannot read {}", input.display()))?
-                        .filter_map(|e| e.ok().map(|e| e.path()))
-                        .filter(|p| p.is_file())
-                        .collect();
-                    entries.sort();
-                    files.extend(entries);
-                } else {
-                    files.push(input.clone());
-                }
-            }
+            let files = list_inputs(&a.inputs)?;
             let report = join_files(&files);
             writeln!(
                 out,

@@ -74,6 +74,16 @@ impl SignedEntry {
         }
     }
 
+    /// An entry signed earlier, from its stored parts (the signature is not
+    /// checked here: [`SignedEntry::verify`] does).
+    pub fn from_parts(signer: [u8; 32], signature: [u8; 64], canonical_bytes: Vec<u8>) -> Self {
+        Self {
+            signer,
+            signature,
+            bytes: canonical_bytes,
+        }
+    }
+
     /// The key that signed this entry; decide trust by it.
     pub fn signer(&self) -> SignerKey {
         SignerKey(self.signer)

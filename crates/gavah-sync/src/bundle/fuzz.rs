@@ -9,9 +9,10 @@ use super::entry::SignedEntry;
 use super::keys::{NodePublicKey, NodeSecret};
 use super::prekey::{PrekeyPolicy, PrekeyRing};
 use super::seal::{SealRequest, open, parse_payload, seal_with_rng};
+use super::summary::Summary;
 
 /// Feeds `data` to every parser of the module and checks round-trips:
-/// a signed entry, a public key line, a prekey ring, a bundle payload's
+/// a signed entry, a public key line, a prekey ring, a bundle summary, a bundle payload's
 /// plaintext, a whole bundle file; then seals `data` as an entry and as the ack
 /// and checks that the bundle opens to them.
 ///
@@ -40,6 +41,13 @@ pub fn check(data: &[u8]) {
         assert_eq!(again.ok(), Some(ring.to_bytes()), "prekey ring round-trip");
     }
     let _ = parse_payload(&mut &data[..], &mut blake3::Hasher::new());
+    if let Ok(summary) = Summary::decode(data) {
+        assert_eq!(
+            summary.encode(),
+            data,
+            "summary does not re-encode to its input"
+        );
+    }
 
     let mut rng = ChaCha20Rng::seed_from_u64(0x0067_6176_6168);
     let sender = NodeSecret::generate_with(&mut rng);

@@ -12,6 +12,8 @@
 //!   [`OpenedBundle`] (sender, verified entries, ack bytes, announced prekeys,
 //!   [`BundleId`]); [`seal_to_writer`] and [`open_reader`] stream big bundles
 //!   to and from files holding one 64 KiB segment at a time.
+//! - Acknowledgements: a [`Summary`] (what the sender holds, which ranges the
+//!   bundle carries in full) encoded as the bundle's ack bytes.
 //! - Forward secrecy: a [`PrekeyRing`] per node, persisted with
 //!   [`PrekeyRing::to_bytes`]; [`PrekeyRing::rotate`] before sealing,
 //!   [`PrekeyRing::learn`] after opening, [`PrekeyRing::prune`] regularly.
@@ -115,6 +117,7 @@ pub mod fuzz;
 mod keys;
 mod prekey;
 mod seal;
+mod summary;
 mod wire;
 
 pub use entry::{ENTRY_OVERHEAD, SignedEntry, sign_all, verify_all};
@@ -128,3 +131,4 @@ pub use seal::{
     SealRequest, Sealed, SealedTo, SealedWritten, bucket_size, is_bucket_size, open, open_reader,
     seal, seal_to_writer, seal_with_rng,
 };
+pub use summary::{Range, Summary, SummaryError};

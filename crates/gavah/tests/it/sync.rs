@@ -197,3 +197,305 @@ fn nodes_that_share_the_team_key_make_the_same_entries_from_the_same_rows() {
         .fails()
         .assert_stderr_has(&["64 hexadecimal digits"]);
 }
+
+/// A node of a team for the bundle tests: its own store and key, and its
+/// public key line.
+struct Node {
+    dir: Dir,
+    key: String,
+}
+
+impl Node {
+    /// A new node; `team` is a team key file (a new team when `None`).
+    fn new(team: Option<&std::path::Path>) -> Node {
+        let dir = Dir::new();
+        match team {
+            Some(t) => {
+                dir.cmd(["init", "--team-key-file"]).arg(t).ok();
+            }
+            None => dir.init(),
+        }
+        let key = dir.cmd(["node", "init"]).ok().stdout.trim().to_string();
+        Node { dir, key }
+    }
+
+    fn trust(&self, other: &Node, name: &str) -> String {
+        self.dir
+            .cmd(["node", "trust", &other.key, "--name", name])
+            .ok()
+            .stdout
+    }
+
+    /// `bundle export --to TO --out NAME` (more arguments after), its path.
+    fn export(&self, to: &str, name: &str, extra: &[&str]) -> (std::path::PathBuf, String) {
+        let out = self.dir.join(name);
+        let r = self
+            .dir
+            .cmd(["bundle", "export", "--to", to])
+            .args(extra)
+            .arg("--out")
+            .arg(&out)
+            .ok();
+        (out, r.stdout)
+    }
+
+    fn import(&self, bundle: &std::path::Path) -> String {
+        self.dir.cmd(["bundle", "import"]).arg(bundle).ok().stdout
+    }
+
+    /// The state digest `gavah rebuild` prints (it must find nothing to repair).
+    fn digest(&self) -> String {
+        let r = self.dir.cmd(["rebuild"]).ok();
+        let line = r
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("state digest"))
+            .unwrap_or_else(|| panic!("no digest in {r}"));
+        assert!(line.ends_with("(unchanged)"), "{r}");
+        line.to_string()
+    }
+}
+
+/// The number before `what` (one or more words) in a command's output.
+fn count(out: &str, what: &str) -> u64 {
+    let words: Vec<&str> = out
+        .split(char::is_whitespace)
+        .flat_map(|w| w.split([',', ':', '(', ')']))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let phrase: Vec<&str> = what.split(' ').collect();
+    (0..words.len().saturating_sub(phrase.len()))
+        .find(|&i| words[i + 1..].starts_with(&phrase) && words[i].parse::<u64>().is_ok())
+        .and_then(|i| words[i].parse().ok())
+        .unwrap_or_else(|| panic!("no count of {what:?} in {out}"))
+}
+
+fn three_nodes() -> (Node, Node, Node) {
+    let a = Node::new(None);
+    let team = a.dir.join("team.key");
+    a.dir.cmd(["node", "team-key", "--out"]).arg(&team).ok();
+    let b = Node::new(Some(&team));
+    let c = Node::new(Some(&team));
+    (a, b, c)
+}
+
+#[test]
+fn nodes_converge_through_bundles_in_any_order_delivered_twice() {
+    let (a, b, c) = three_nodes();
+    for (x, y, nx, ny) in [(&a, &b, "a", "b"), (&a, &c, "a", "c"), (&b, &c, "b", "c")] {
+        x.trust(y, ny);
+        y.trust(x, nx);
+    }
+    let fa = a.dir.fixture("people_fa.csv");
+    a.dir.import(&fa, "Field team", &[]);
+    // The same list imported on two nodes makes the same entries.
+    let tsv = a.dir.fixture("people.tsv");
+    a.dir.import(&tsv, "Group B", &[]);
+    let tsv = b.dir.fixture("people.tsv");
+    b.dir.import(&tsv, "Group B", &[]);
+    let hxl = b.dir.fixture("hxl.csv");
+    b.dir.import(&hxl, "Hospital", &[]);
+    // A links: its model travels as an entry and every node counts people with it.
+    a.dir.cmd(["link"]).ok();
+
+    let (a1, said) = a.export("b,c", "a1.bundle", &[]);
+    assert!(said.contains("sealed to its long-term key"), "{said}");
+    let b_first = b.import(&a1);
+    assert!(count(&b_first, "merged") > 0, "{b_first}");
+    assert!(
+        count(&b_first, "already held") > 0,
+        "the shared list is held already: {b_first}"
+    );
+    // B relays A's entries with its own to C, which gets them out of order and twice.
+    let (b1, _) = b.export("a,c", "b1.bundle", &[]);
+    c.import(&b1);
+    let c_again = c.import(&a1);
+    assert_eq!(count(&c_again, "merged"), 0, "{c_again}");
+    let twice = c.import(&a1);
+    assert!(
+        twice.contains("imported before; nothing changed"),
+        "{twice}"
+    );
+    a.import(&b1);
+
+    let digest = a.digest();
+    assert_eq!(b.digest(), digest, "A and B differ");
+    assert_eq!(c.digest(), digest, "A and C differ");
+    assert_eq!(a.dir.figures(), c.dir.figures());
+    assert_eq!(a.dir.figures()["linked"], serde_json::json!(true));
+
+    // Acknowledgements: A heard from B what B holds, so a new bundle carries
+    // nothing; with --since all it carries everything again.
+    let (a2, said) = a.export("b", "a2.bundle", &[]);
+    assert!(said.contains(": 0 entries"), "{said}");
+    assert!(said.contains("sealed to its prekey"), "{said}");
+    let r = b.import(&a2);
+    assert_eq!(count(&r, "merged"), 0, "{r}");
+    let (a3, said) = a.export("b", "a3.bundle", &["--since", "all"]);
+    assert!(!said.contains(": 0 entries"), "{said}");
+    let r = b.import(&a3);
+    assert_eq!(count(&r, "merged"), 0, "{r}");
+    assert_eq!(b.digest(), digest);
+}
+
+#[test]
+fn an_unknown_sender_waits_in_quarantine_until_trusted_and_a_revoked_key_is_refused() {
+    let (a, b, _) = three_nodes();
+    a.trust(&b, "b");
+    let fa = a.dir.fixture("people_fa.csv");
+    a.dir.import(&fa, "Field team", &[]);
+    let before = b.dir.figures();
+    let (a1, _) = a.export("b", "a1.bundle", &[]);
+    // B has not accepted A's key: nothing merges.
+    let r = b.import(&a1);
+    assert!(count(&r, "in quarantine") > 0, "{r}");
+    assert_eq!(count(&r, "merged"), 0, "{r}");
+    assert!(r.contains("not a trusted peer"), "{r}");
+    assert_eq!(b.dir.figures(), before, "quarantined entries were counted");
+    let peers = b.dir.cmd(["node", "peers"]).ok().stdout;
+    assert!(
+        peers.contains("unknown") && peers.contains("in quarantine"),
+        "{peers}"
+    );
+    // Accepting the key merges what waited.
+    let r = b.trust(&a, "a");
+    assert!(r.contains("entries merged"), "{r}");
+    assert_eq!(b.digest(), a.digest());
+    let peers = b.dir.cmd(["node", "peers"]).ok().stdout;
+    assert!(
+        peers.contains("trusted") && !peers.contains("quarantine"),
+        "{peers}"
+    );
+
+    // A's laptop is seized: B revokes its key; what A signs later is refused.
+    b.dir.cmd(["node", "revoke", "a"]).ok();
+    let tsv = a.dir.fixture("people.tsv");
+    a.dir.import(&tsv, "Group B", &[]);
+    let figures = b.dir.figures();
+    let (a2, _) = a.export("b", "a2.bundle", &[]);
+    let r = b.import(&a2);
+    assert!(count(&r, "refused") > 0, "{r}");
+    assert_eq!(count(&r, "merged"), 0, "{r}");
+    assert_eq!(b.dir.figures(), figures);
+    // And no bundle is sealed to a revoked or unknown key.
+    b.dir
+        .cmd(["bundle", "export", "--to", "a", "--out", "x.bundle"])
+        .fails()
+        .assert_stderr_has(&["not a trusted peer"]);
+    b.dir
+        .cmd(["bundle", "export", "--to", "nobody", "--out", "x.bundle"])
+        .fails()
+        .assert_stderr_has(&["no peer is named 'nobody'"]);
+}
+
+#[test]
+fn a_tampered_cut_foreign_or_misaddressed_bundle_is_refused_and_changes_nothing() {
+    let (a, b, c) = three_nodes();
+    a.trust(&b, "b");
+    b.trust(&a, "a");
+    let fa = a.dir.fixture("protected.csv");
+    a.dir.import(&fa, "Clinic", &["--protected"]);
+    let (a1, _) = a.export("b", "a1.bundle", &[]);
+    let good = std::fs::read(&a1).unwrap();
+    let before = b.dir.snapshot();
+    for (i, at) in [0, 40, 500, good.len() / 2, good.len() - 1]
+        .into_iter()
+        .enumerate()
+    {
+        let mut bad = good.clone();
+        bad[at] ^= 0x20;
+        let f = b.dir.create(&format!("bad{i}.bundle"), &bad);
+        b.dir.cmd(["bundle", "import"]).arg(&f).fails();
+        b.dir
+            .assert_unchanged(&before, &format!("a bundle with byte {at} flipped"));
+    }
+    let cut = b.dir.create("cut.bundle", &good[..good.len() - 256]);
+    let r = b.dir.cmd(["bundle", "import"]).arg(&cut).fails();
+    assert!(
+        r.stderr.contains("cut short") || r.stderr.contains("chunk"),
+        "{r}"
+    );
+    b.dir.assert_unchanged(&before, "a truncated bundle");
+    // C was not a recipient.
+    c.trust(&a, "a");
+    c.dir
+        .cmd(["bundle", "import"])
+        .arg(&a1)
+        .fails()
+        .assert_stderr_has(&["not addressed to this node"]);
+    // A node of another team, even trusted, cannot merge into this one.
+    let other = Node::new(None);
+    other.trust(&b, "b");
+    b.trust(&other, "other");
+    let before = b.dir.snapshot();
+    let list = other.dir.fixture("people.tsv");
+    other.dir.import(&list, "Group B", &[]);
+    let (o1, _) = other.export("b", "o1.bundle", &[]);
+    b.dir
+        .cmd(["bundle", "import"])
+        .arg(&o1)
+        .fails()
+        .assert_stderr_has(&["another team key", "nothing was imported"]);
+    b.dir.assert_unchanged(&before, "another team's bundle");
+    // The good one still merges.
+    let r = b.import(&a1);
+    assert!(count(&r, "merged") > 0, "{r}");
+}
+
+#[test]
+fn a_bundle_cut_into_sms_chunks_imports_from_its_folder_and_names_nothing() {
+    let (a, b, _) = three_nodes();
+    a.trust(&b, "b");
+    b.trust(&a, "a");
+    let list = a.dir.fixture("protected.csv");
+    a.dir.import(&list, "Clinic", &["--protected"]);
+    let (a1, _) = a.export("b", "a1.bundle", &[]);
+    let chunks = a.dir.join("sms");
+    a.dir
+        .cmd(["bundle", "split"])
+        .arg(&a1)
+        .args(["--channel", "sms", "--out"])
+        .arg(&chunks)
+        .ok();
+    // What a captor finds on the courier: no name, city, date or witness, in
+    // either script, raw or in base64.
+    let csv = std::fs::read_to_string(crate::util::data("protected.csv")).unwrap();
+    let mut secrets: Vec<String> = Vec::new();
+    for line in csv.lines().skip(1) {
+        for field in line.split(',') {
+            for word in field.split(['/', ' ']).filter(|w| w.chars().count() >= 4) {
+                secrets.push(word.to_string());
+            }
+        }
+    }
+    assert!(
+        secrets.iter().any(|s| s.contains("CANARY-WITNESS")),
+        "{secrets:?}"
+    );
+    let mut carried = vec![std::fs::read(&a1).unwrap()];
+    for f in std::fs::read_dir(&chunks).unwrap() {
+        carried.push(std::fs::read(f.unwrap().path()).unwrap());
+    }
+    use base64::Engine as _;
+    for bytes in &carried {
+        let text = String::from_utf8_lossy(bytes);
+        for s in &secrets {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(s);
+            let b64url = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+            for needle in [
+                s.as_str(),
+                &b64[..b64.len().min(12)],
+                &b64url[..b64url.len().min(12)],
+            ] {
+                assert!(!text.contains(needle), "a carried file holds {needle:?}");
+                assert!(
+                    !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                    "a carried file holds {needle:?}"
+                );
+            }
+        }
+    }
+    let r = b.import(&chunks);
+    assert!(count(&r, "merged") > 0, "{r}");
+    assert_eq!(b.digest(), a.digest());
+}

@@ -1,0 +1,620 @@
+//! Exchange with other nodes through bundles: which entries a peer lacks,
+//! signing this node's entries, sealing them to the recipients, and merging
+//! a received bundle in one transaction; peers' trust and the quarantine.
+//!
+//! Security invariants:
+//! - an entry merges only if its signature checks (the bundle layer does
+//!   that), its id is its body's id under this team's key, the key that signed
+//!   it is trusted (or this node's) and is the key that signs its node's
+//!   entries, and the node that sealed the bundle is trusted too. Anything else
+//!   from an unknown key waits in quarantine until `gavah node trust`;
+//!   entries of a revoked key are refused.
+//! - a bundle is merged whole or not at all: the first bad entry refuses it
+//!   and nothing is written.
+
+use crate::link::relink_whole;
+use crate::{App, AppError, NoProgress, Progress};
+use gavah_core::{EntryId, NodeId};
+use gavah_entry::Entry;
+use gavah_store::{Appended, PeerStatus, Quarantined, SeenBundle, Writer};
+use gavah_sync::bundle::{
+    BundleError, NodePublicKey, NodeSecret, PrekeyRing, Range, SealRequest, SealedTo, SignedEntry,
+    SignerKey, Summary,
+};
+use std::collections::HashMap;
+use std::io::Read;
+
+/// This node's keys, as the CLI loads them from their files.
+pub struct NodeKeys<'a> {
+    pub secret: &'a NodeSecret,
+    /// Rotated before sealing and taught the senders' prekeys on import: the
+    /// caller persists it afterwards.
+    pub ring: &'a mut PrekeyRing,
+}
+
+/// Which entries an export carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Since {
+    /// What the recipients have not acknowledged (the default).
+    Acknowledged,
+    /// Everything this node holds.
+    All,
+    /// Every entry stamped at or after this time (Unix milliseconds),
+    /// whatever was acknowledged.
+    Time(u64),
+}
+
+/// What an export did.
+#[derive(Debug, Clone)]
+pub struct ExportReport {
+    /// The bundle file's bytes.
+    pub bytes: Vec<u8>,
+    /// Its id, as 32 hex digits.
+    pub id: String,
+    pub entries: u64,
+    /// Of them, this node's own.
+    pub own: u64,
+    /// This node's entries signed for the first time by this export.
+    pub signed_now: u64,
+    /// Other nodes' entries held without a signature, left out.
+    pub unsigned_skipped: u64,
+    /// For each recipient, whether its bundle key was a prekey (forward
+    /// secrecy) or its long-term key.
+    pub sealed_to: Vec<(NodePublicKey, bool)>,
+}
+
+/// What importing one bundle did.
+#[derive(Debug, Clone, Default)]
+pub struct BundleImportReport {
+    /// The bundle's id, as 32 hex digits.
+    pub id: String,
+    /// The sender's name, if it is a known peer.
+    pub sender_name: Option<String>,
+    pub sender: String,
+    pub sender_trusted: bool,
+    /// The sender's key was revoked: its entries were refused.
+    pub sender_revoked: bool,
+    pub entries: u64,
+    /// New to this store.
+    pub merged: u64,
+    /// Already held.
+    pub held: u64,
+    /// Waiting for a key to be trusted.
+    pub quarantined: u64,
+    /// Refused: signed by a revoked key, or by a key other than its node's.
+    pub rejected: u64,
+    /// When this bundle was imported before, its first import (Unix ms):
+    /// nothing was done this time.
+    pub already: Option<u64>,
+    /// Prekeys of the sender learnt, for sealing to it with forward secrecy.
+    pub prekeys_learnt: usize,
+}
+
+/// What trusting a key did.
+#[derive(Debug, Clone, Default)]
+pub struct TrustReport {
+    /// Entries released from quarantine and merged.
+    pub merged: u64,
+    /// Released but already held.
+    pub held: u64,
+    /// Still waiting (another key involved is not trusted).
+    pub waiting: u64,
+    /// Dropped (a revoked key).
+    pub rejected: u64,
+}
+
+/// A peer or an unknown key, for `gavah node peers`.
+#[derive(Debug, Clone)]
+pub struct PeerRow {
+    /// The whole public key line when known, else the signing key's
+    /// fingerprint.
+    pub key: String,
+    pub name: Option<String>,
+    /// trusted, revoked, or unknown (entries from it wait in quarantine).
+    pub status: String,
+    /// Entries waiting in quarantine signed or carried by this key.
+    pub waiting: u64,
+}
+
+/// How this node judges one received entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Merge,
+    Quarantine,
+    Reject,
+}
+
+struct Trust {
+    own: [u8; 32],
+    status: HashMap<[u8; 32], PeerStatus>,
+}
+
+impl Trust {
+    fn load(w: &mut Writer<'_>, own: SignerKey) -> Result<Trust, AppError> {
+        Ok(Trust {
+            own: own.0,
+            status: w
+                .peers()?
+                .into_iter()
+                .map(|p| (p.signer, p.status))
+                .collect(),
+        })
+    }
+
+    fn carrier_trusted(&self, carrier: &[u8; 32]) -> bool {
+        *carrier == self.own || self.status.get(carrier) == Some(&PeerStatus::Trusted)
+    }
+
+    fn judge(&self, signer: &[u8; 32], carrier: &[u8; 32], hlc: u64) -> Verdict {
+        let signer_ok = if *signer == self.own {
+            true
+        } else {
+            match self.status.get(signer) {
+                Some(PeerStatus::Trusted) => true,
+                Some(PeerStatus::Revoked { after_hlc }) => {
+                    if after_hlc.is_some_and(|a| hlc <= a) {
+                        true
+                    } else {
+                        return Verdict::Reject;
+                    }
+                }
+                None => false,
+            }
+        };
+        if signer_ok && self.carrier_trusted(carrier) {
+            Verdict::Merge
+        } else {
+            Verdict::Quarantine
+        }
+    }
+}
+
+/// A signing key's short printed form: its first 8 bytes in hex.
+pub fn fingerprint(signer: &[u8; 32]) -> String {
+    format!("ed25519:{}…", hex::encode(&signer[..8]))
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+fn bundle_error(e: BundleError) -> AppError {
+    AppError::Invalid(match e {
+        BundleError::NotForMe => {
+            "this bundle is not addressed to this node (none of its keys opens it); \
+             the sender must seal it to this node's public key (`gavah node key`)"
+                .to_string()
+        }
+        other => format!("the bundle is refused: {other}; nothing was imported"),
+    })
+}
+
+/// Decodes a received entry and checks that its id is its body's id under
+/// this team's key.
+fn decode_entry(bytes: &[u8], key: &gavah_entry::TeamKey, index: usize) -> Result<Entry, AppError> {
+    let entry = Entry::from_canonical_bytes(bytes).map_err(|e| {
+        AppError::Invalid(format!(
+            "entry {} of the bundle is refused: {e}; nothing was imported",
+            index + 1
+        ))
+    })?;
+    if entry.body.id(key) != entry.id {
+        return Err(AppError::Invalid(format!(
+            "entry {} of the bundle was made under another team key: its sender is not of this \
+             team, or joined it with another key (`gavah init --team-key-file`); nothing was imported",
+            index + 1
+        )));
+    }
+    Ok(entry)
+}
+
+/// Counts of merging entries.
+#[derive(Default)]
+struct Merged {
+    merged: u64,
+    held: u64,
+    quarantined: u64,
+    rejected: u64,
+    reports: bool,
+}
+
+/// Merges one verified entry as `trust` judges it.
+fn merge_one(
+    w: &mut Writer<'_>,
+    trust: &Trust,
+    entry: &Entry,
+    signed: &Quarantined,
+    counts: &mut Merged,
+) -> Result<Verdict, AppError> {
+    let verdict = trust.judge(&signed.signer, &signed.carrier, entry.hlc.0);
+    match verdict {
+        Verdict::Reject => counts.rejected += 1,
+        Verdict::Quarantine => {
+            w.quarantine(entry, signed, now_ms())?;
+            counts.quarantined += 1;
+        }
+        Verdict::Merge => {
+            // One key per node: a trusted key may not write in another node's name.
+            if w.bind_node_signer(entry.node, &signed.signer)? != signed.signer {
+                tracing::warn!(
+                    node = %entry.node,
+                    signer = fingerprint(&signed.signer),
+                    "an entry signed by a key other than its node's was refused"
+                );
+                counts.rejected += 1;
+                return Ok(Verdict::Reject);
+            }
+            let appended = w.append_signed(entry, &signed.signer, &signed.signature)?;
+            // A copy that waited in quarantine (carried by an untrusted node)
+            // has now arrived through a trusted one.
+            w.unquarantine(&[entry.id])?;
+            // A replaced copy is the same entry written earlier elsewhere: held
+            // already, but its clock may change which report names a person.
+            match appended {
+                Appended::New => counts.merged += 1,
+                Appended::Replaced | Appended::Duplicate => counts.held += 1,
+            }
+            counts.reports |= appended != Appended::Duplicate
+                && matches!(
+                    entry.body,
+                    gavah_entry::Body::Report(_)
+                        | gavah_entry::Body::LinkModel(_)
+                        | gavah_entry::Body::LinkDecision(_)
+                );
+        }
+    }
+    Ok(verdict)
+}
+
+impl App {
+    /// Seals the entries `to` lack (by their last acknowledgements, or as
+    /// `since` says) into one bundle for all of them. This node's entries are
+    /// signed (once; the signatures are kept), others' travel with their own
+    /// signatures. The acknowledgement of what this node holds rides along.
+    pub fn export_bundle(
+        &mut self,
+        keys: &mut NodeKeys<'_>,
+        to: &[NodePublicKey],
+        since: Since,
+        now_s: u64,
+    ) -> Result<ExportReport, AppError> {
+        let me = keys.secret;
+        let own_signer = me.public().signer().0;
+        let own_node = self.store.node();
+        let mut w = self.store.writer()?;
+        let trust = Trust::load(&mut w, me.public().signer())?;
+        for r in to {
+            if !trust.carrier_trusted(&r.signer().0) {
+                return Err(AppError::Invalid(format!(
+                    "{} is not a trusted peer of this node; accept its key first with `gavah node trust KEY`",
+                    fingerprint(&r.signer().0)
+                )));
+            }
+        }
+        // Per origin node, what every recipient holds already.
+        let mut after: HashMap<NodeId, u64> = HashMap::new();
+        let default_after = match since {
+            Since::All => 0,
+            Since::Time(ms) => gavah_entry::Hlc::from_parts(ms, 0).0.saturating_sub(1),
+            Since::Acknowledged => {
+                let acks = to
+                    .iter()
+                    .map(|r| w.peer_acks(&r.signer().0))
+                    .collect::<Result<Vec<_>, _>>()?;
+                if let Some(first) = acks.first() {
+                    for node in first.keys() {
+                        let lowest = acks.iter().map(|a| a.get(node).copied().unwrap_or(0)).min();
+                        after.insert(*node, lowest.unwrap_or(0));
+                    }
+                }
+                0
+            }
+        };
+        w.bind_node_signer(own_node, &own_signer)?;
+        let stored = w.entries_after(&after, default_after)?;
+        let mut report = ExportReport {
+            bytes: Vec::new(),
+            id: String::new(),
+            entries: 0,
+            own: 0,
+            signed_now: 0,
+            unsigned_skipped: 0,
+            sealed_to: Vec::new(),
+        };
+        let mut entries = Vec::with_capacity(stored.len());
+        for s in stored {
+            let bytes = s.entry.canonical_bytes();
+            let own = s.entry.node == own_node;
+            let signed = match s.signature {
+                Some((signer, signature)) => SignedEntry::from_parts(signer, signature, bytes),
+                None if own => {
+                    let signed = SignedEntry::sign(me, bytes);
+                    w.put_signature(s.entry.id, &own_signer, signed.signature())?;
+                    report.signed_now += 1;
+                    signed
+                }
+                None => {
+                    report.unsigned_skipped += 1;
+                    continue;
+                }
+            };
+            report.own += u64::from(own);
+            entries.push(signed);
+        }
+        report.entries = entries.len() as u64;
+        // The acknowledgement, and the ranges this bundle carries in full.
+        let holds = w.holdings(own_node)?;
+        let mut carries = Vec::new();
+        for &(node, held) in &holds {
+            let from = match since {
+                Since::Acknowledged => after.get(&node).copied().unwrap_or(0),
+                _ => default_after,
+            };
+            let ranges = if node == own_node {
+                vec![(0, held)]
+            } else {
+                w.held_ranges(node)?
+            };
+            for (lo, hi) in ranges {
+                let lo = lo.max(from);
+                if lo < hi {
+                    carries.push(Range { node, lo, hi });
+                }
+            }
+        }
+        let summary = Summary { holds, carries }.encode();
+        keys.ring
+            .rotate(me, now_s)
+            .map_err(|e| AppError::Other(format!("cannot make a prekey: {e}")))?;
+        let sealed = gavah_sync::bundle::seal(&SealRequest {
+            sender: me,
+            ring: keys.ring,
+            recipients: to,
+            entries: &entries,
+            ack: &summary,
+            now: now_s,
+        })
+        .map_err(|e| AppError::Invalid(format!("cannot seal the bundle: {e}")))?;
+        report.id = hex::encode(sealed.id.0);
+        report.sealed_to = sealed
+            .sealed_to
+            .iter()
+            .map(|(k, to)| (*k, matches!(to, SealedTo::Prekey { .. })))
+            .collect();
+        report.bytes = sealed.bytes;
+        // The signatures made are kept only if the bundle was made.
+        w.commit()?;
+        Ok(report)
+    }
+
+    /// Opens a bundle addressed to this node, checks every signature and id,
+    /// and merges it in one transaction (see the module's invariants). The
+    /// same bundle twice, or bundles in any order, change nothing more.
+    pub fn import_bundle(
+        &mut self,
+        keys: &mut NodeKeys<'_>,
+        reader: impl Read,
+        len: u64,
+        now_s: u64,
+        progress: &dyn Progress,
+    ) -> Result<BundleImportReport, AppError> {
+        let opened = gavah_sync::bundle::open_reader(keys.secret, keys.ring, reader, len)
+            .map_err(bundle_error)?;
+        let team_key = self.store.team_key().clone();
+        let sender = opened.sender.signer().0;
+        let mut report = BundleImportReport {
+            id: hex::encode(opened.id.0),
+            sender: opened.sender.to_string(),
+            entries: opened.entries.len() as u64,
+            ..BundleImportReport::default()
+        };
+        // Every entry is checked before anything is written.
+        let entries = opened
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, s)| decode_entry(s.bytes(), &team_key, i))
+            .collect::<Result<Vec<_>, _>>()?;
+        let summary = Summary::decode(&opened.ack).map_err(|e| {
+            AppError::Invalid(format!(
+                "{e}; the bundle is refused and nothing was imported"
+            ))
+        })?;
+        let mut w = self.store.writer()?;
+        let peers = w.peers()?;
+        report.sender_name = peers
+            .iter()
+            .find(|p| p.signer == sender)
+            .and_then(|p| p.name.clone());
+        if let Some(seen) = w.seen_bundle(&opened.id.0)? {
+            report.already = Some(seen.imported_ms);
+            report.merged = 0;
+            return Ok(report);
+        }
+        report.prekeys_learnt = keys.ring.learn(&opened.sender, &opened.prekeys, now_s);
+        let trust = Trust::load(&mut w, keys.secret.public().signer())?;
+        report.sender_trusted = trust.carrier_trusted(&sender);
+        report.sender_revoked =
+            matches!(trust.status.get(&sender), Some(PeerStatus::Revoked { .. }));
+        let mut counts = Merged::default();
+        progress.start("merging entries", entries.len() as u64);
+        for (i, (entry, signed)) in entries.into_iter().zip(opened.entries).enumerate() {
+            let q = Quarantined {
+                id: entry.id,
+                signer: signed.signer().0,
+                carrier: sender,
+                signature: *signed.signature(),
+                bytes: signed.into_bytes(),
+            };
+            merge_one(&mut w, &trust, &entry, &q, &mut counts)?;
+            if i % 1024 == 0 {
+                progress.set(i as u64);
+            }
+        }
+        progress.finish();
+        if report.sender_trusted {
+            // What the sender holds, so that exports to it skip that; and what
+            // this bundle carried in full, for this node's own acknowledgement.
+            for (node, hlc) in &summary.holds {
+                w.raise_peer_ack(&sender, *node, *hlc)?;
+            }
+            for r in &summary.carries {
+                w.add_coverage(r.node, r.lo, r.hi)?;
+            }
+        }
+        if counts.reports {
+            relink_whole(&mut w, progress)?;
+        }
+        report.merged = counts.merged;
+        report.held = counts.held;
+        report.quarantined = counts.quarantined;
+        report.rejected = counts.rejected;
+        w.record_bundle(
+            &opened.id.0,
+            &sender,
+            &SeenBundle {
+                imported_ms: now_ms(),
+                entries: report.entries,
+                merged: report.merged,
+                quarantined: report.quarantined,
+                rejected: report.rejected,
+            },
+        )?;
+        w.commit()?;
+        Ok(report)
+    }
+
+    /// Accepts a peer's key (with a name to know it by) and merges what waited
+    /// in quarantine for it.
+    pub fn trust_peer(
+        &mut self,
+        me: &NodeSecret,
+        key: &NodePublicKey,
+        name: Option<&str>,
+    ) -> Result<TrustReport, AppError> {
+        if key.signer() == me.public().signer() {
+            return Err(AppError::Invalid(
+                "that is this node's own key; give the key of another node".into(),
+            ));
+        }
+        let team_key = self.store.team_key().clone();
+        let mut w = self.store.writer()?;
+        w.trust_peer(&key.signer().0, &key.to_bytes(), name, now_ms())?;
+        let report = release_quarantine(&mut w, me, &team_key)?;
+        w.commit()?;
+        Ok(report)
+    }
+
+    /// Revokes a key: its entries stamped after `after_ms` (all of them when
+    /// `None`) that arrive from now on are refused, and those waiting in
+    /// quarantine are dropped. Entries already merged stay.
+    pub fn revoke_peer(
+        &mut self,
+        me: &NodeSecret,
+        signer: &[u8; 32],
+        public_key: Option<&NodePublicKey>,
+        after_ms: Option<u64>,
+    ) -> Result<TrustReport, AppError> {
+        if *signer == me.public().signer().0 {
+            return Err(AppError::Invalid(
+                "that is this node's own key; to stop using this node, run `gavah node wipe`"
+                    .into(),
+            ));
+        }
+        let team_key = self.store.team_key().clone();
+        let mut w = self.store.writer()?;
+        let after = after_ms.map(|ms| gavah_entry::Hlc::from_parts(ms, u16::MAX).0);
+        w.revoke_peer(
+            signer,
+            public_key.map(|k| k.to_bytes()).as_ref(),
+            after,
+            now_ms(),
+        )?;
+        let report = release_quarantine(&mut w, me, &team_key)?;
+        w.commit()?;
+        Ok(report)
+    }
+
+    /// Peers, and the unknown keys whose entries wait in quarantine.
+    pub fn peer_rows(&self) -> Result<Vec<PeerRow>, AppError> {
+        let groups = self.store.quarantine_groups()?;
+        let waiting = |k: &[u8; 32]| {
+            groups
+                .iter()
+                .filter(|g| g.signer == *k || g.carrier == *k)
+                .map(|g| g.entries)
+                .sum::<u64>()
+        };
+        let peers = self.store.peers()?;
+        let mut rows: Vec<PeerRow> = peers
+            .iter()
+            .map(|p| PeerRow {
+                key: p
+                    .public_key
+                    .and_then(|k| NodePublicKey::from_bytes(&k).ok())
+                    .map_or_else(|| fingerprint(&p.signer), |k| k.to_string()),
+                name: p.name.clone(),
+                status: match p.status {
+                    PeerStatus::Trusted => "trusted".into(),
+                    PeerStatus::Revoked { .. } => "revoked".into(),
+                },
+                waiting: waiting(&p.signer),
+            })
+            .collect();
+        let mut unknown: Vec<[u8; 32]> = groups
+            .iter()
+            .flat_map(|g| [g.signer, g.carrier])
+            .filter(|k| !peers.iter().any(|p| p.signer == *k))
+            .collect();
+        unknown.sort_unstable();
+        unknown.dedup();
+        rows.extend(unknown.iter().map(|k| PeerRow {
+            key: fingerprint(k),
+            name: None,
+            status: "unknown".into(),
+            waiting: waiting(k),
+        }));
+        Ok(rows)
+    }
+}
+
+/// Judges every quarantined entry again with the trust now recorded: merges,
+/// drops or keeps it.
+fn release_quarantine(
+    w: &mut Writer<'_>,
+    me: &NodeSecret,
+    team_key: &gavah_entry::TeamKey,
+) -> Result<TrustReport, AppError> {
+    let trust = Trust::load(w, me.public().signer())?;
+    let mut counts = Merged::default();
+    let mut done: Vec<EntryId> = Vec::new();
+    let mut waiting = 0;
+    for q in w.quarantined()? {
+        // Checked when it was quarantined; a damaged row is dropped, not merged.
+        let Ok(entry) = decode_entry(&q.bytes, team_key, 0) else {
+            done.push(q.id);
+            counts.rejected += 1;
+            continue;
+        };
+        match trust.judge(&q.signer, &q.carrier, entry.hlc.0) {
+            Verdict::Quarantine => waiting += 1,
+            _ => {
+                done.push(q.id);
+                merge_one(w, &trust, &entry, &q, &mut counts)?;
+            }
+        }
+    }
+    w.unquarantine(&done)?;
+    if counts.reports {
+        relink_whole(w, &NoProgress)?;
+    }
+    Ok(TrustReport {
+        merged: counts.merged,
+        held: counts.held,
+        waiting,
+        rejected: counts.rejected,
+    })
+}
