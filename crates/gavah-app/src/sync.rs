@@ -211,6 +211,33 @@ fn decode_entry(bytes: &[u8], key: &gavah_entry::TeamKey, index: usize) -> Resul
     Ok(entry)
 }
 
+/// A received entry, decoded and checked, with what the store needs to
+/// append it (made in parallel before the write transaction).
+struct Incoming {
+    entry: Entry,
+    body: Vec<u8>,
+    prepared: Option<gavah_store::Prepared>,
+}
+
+fn incoming(bytes: &[u8], key: &gavah_entry::TeamKey, index: usize) -> Result<Incoming, AppError> {
+    let entry = decode_entry(bytes, key, index)?;
+    Ok(Incoming {
+        body: body_json(bytes).map_or_else(|| entry.body.to_json(), <[u8]>::to_vec),
+        prepared: gavah_store::prepare(&entry),
+        entry,
+    })
+}
+
+/// The body's JSON inside an entry's canonical bytes (checked canonical):
+/// the envelope writes the body last, after fields that cannot hold the
+/// text `,"body":` (numbers, hex ids, and the author as a JSON string, in
+/// which every quote is escaped), and the body is what `Body::to_json` writes.
+fn body_json(canonical: &[u8]) -> Option<&[u8]> {
+    const MARK: &[u8] = b",\"body\":";
+    let at = canonical.windows(MARK.len()).position(|w| w == MARK)?;
+    canonical.get(at + MARK.len()..canonical.len().checked_sub(1)?)
+}
+
 /// Counts of merging entries.
 #[derive(Default)]
 struct Merged {
@@ -219,26 +246,40 @@ struct Merged {
     quarantined: u64,
     rejected: u64,
     reports: bool,
+    /// The key bound to each node seen so far.
+    bound: HashMap<NodeId, [u8; 32]>,
+    /// Whether the quarantine may hold copies of merged entries.
+    quarantine_in_use: bool,
 }
 
 /// Merges one verified entry as `trust` judges it.
 fn merge_one(
     w: &mut Writer<'_>,
     trust: &Trust,
-    entry: &Entry,
+    incoming: Incoming,
     signed: &Quarantined,
     counts: &mut Merged,
 ) -> Result<Verdict, AppError> {
+    let entry = &incoming.entry;
     let verdict = trust.judge(&signed.signer, &signed.carrier, entry.hlc.0);
     match verdict {
         Verdict::Reject => counts.rejected += 1,
         Verdict::Quarantine => {
             w.quarantine(entry, signed, now_ms())?;
             counts.quarantined += 1;
+            counts.quarantine_in_use = true;
         }
         Verdict::Merge => {
             // One key per node: a trusted key may not write in another node's name.
-            if w.bind_node_signer(entry.node, &signed.signer)? != signed.signer {
+            let bound = match counts.bound.get(&entry.node) {
+                Some(k) => *k,
+                None => {
+                    let k = w.bind_node_signer(entry.node, &signed.signer)?;
+                    counts.bound.insert(entry.node, k);
+                    k
+                }
+            };
+            if bound != signed.signer {
                 tracing::warn!(
                     node = %entry.node,
                     signer = fingerprint(&signed.signer),
@@ -247,10 +288,18 @@ fn merge_one(
                 counts.rejected += 1;
                 return Ok(Verdict::Reject);
             }
-            let appended = w.append_signed(entry, &signed.signer, &signed.signature)?;
-            // A copy that waited in quarantine (carried by an untrusted node)
-            // has now arrived through a trusted one.
-            w.unquarantine(&[entry.id])?;
+            let appended = w.append_signed(
+                entry,
+                &incoming.body,
+                incoming.prepared,
+                &signed.signer,
+                &signed.signature,
+            )?;
+            if counts.quarantine_in_use {
+                // A copy that waited in quarantine (carried by an untrusted
+                // node) has now arrived through a trusted one.
+                w.unquarantine(&[entry.id])?;
+            }
             // A replaced copy is the same entry written earlier elsewhere: held
             // already, but its clock may change which report names a person.
             match appended {
@@ -412,12 +461,15 @@ impl App {
             ..BundleImportReport::default()
         };
         // Every entry is checked before anything is written.
-        let entries = opened
-            .entries
-            .iter()
-            .enumerate()
-            .map(|(i, s)| decode_entry(s.bytes(), &team_key, i))
-            .collect::<Result<Vec<_>, _>>()?;
+        let entries = {
+            use rayon::prelude::*;
+            opened
+                .entries
+                .par_iter()
+                .enumerate()
+                .map(|(i, s)| incoming(s.bytes(), &team_key, i))
+                .collect::<Result<Vec<_>, _>>()?
+        };
         let summary = Summary::decode(&opened.ack).map_err(|e| {
             AppError::Invalid(format!(
                 "{e}; the bundle is refused and nothing was imported"
@@ -439,17 +491,20 @@ impl App {
         report.sender_trusted = trust.carrier_trusted(&sender);
         report.sender_revoked =
             matches!(trust.status.get(&sender), Some(PeerStatus::Revoked { .. }));
-        let mut counts = Merged::default();
+        let mut counts = Merged {
+            quarantine_in_use: w.has_quarantined()?,
+            ..Merged::default()
+        };
         progress.start("merging entries", entries.len() as u64);
         for (i, (entry, signed)) in entries.into_iter().zip(opened.entries).enumerate() {
             let q = Quarantined {
-                id: entry.id,
+                id: entry.entry.id,
                 signer: signed.signer().0,
                 carrier: sender,
                 signature: *signed.signature(),
                 bytes: signed.into_bytes(),
             };
-            merge_one(&mut w, &trust, &entry, &q, &mut counts)?;
+            merge_one(&mut w, &trust, entry, &q, &mut counts)?;
             if i % 1024 == 0 {
                 progress.set(i as u64);
             }
@@ -594,16 +649,16 @@ fn release_quarantine(
     let mut waiting = 0;
     for q in w.quarantined()? {
         // Checked when it was quarantined; a damaged row is dropped, not merged.
-        let Ok(entry) = decode_entry(&q.bytes, team_key, 0) else {
+        let Ok(incoming) = incoming(&q.bytes, team_key, 0) else {
             done.push(q.id);
             counts.rejected += 1;
             continue;
         };
-        match trust.judge(&q.signer, &q.carrier, entry.hlc.0) {
+        match trust.judge(&q.signer, &q.carrier, incoming.entry.hlc.0) {
             Verdict::Quarantine => waiting += 1,
             _ => {
                 done.push(q.id);
-                merge_one(w, &trust, &entry, &q, &mut counts)?;
+                merge_one(w, &trust, incoming, &q, &mut counts)?;
             }
         }
     }
@@ -617,4 +672,30 @@ fn release_quarantine(
         waiting,
         rejected: counts.rejected,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::body_json;
+    use gavah_entry::{Body, Entry, Hlc, SourceBody, TeamKey};
+
+    #[test]
+    fn the_body_json_inside_canonical_bytes_is_what_to_json_writes() {
+        let body = Body::Source(SourceBody {
+            name: "x".into(),
+            source_type: "other".into(),
+            protected: false,
+        });
+        // An author that holds the marker's text cannot fool the search.
+        let e = Entry::new(
+            &TeamKey::from_bytes([7; 32]),
+            gavah_core::NodeId([1; 16]),
+            ",\"body\":{}",
+            Hlc(5),
+            body.clone(),
+        );
+        let bytes = e.canonical_bytes();
+        assert_eq!(body_json(&bytes).unwrap(), body.to_json().as_slice());
+    }
 }

@@ -286,13 +286,19 @@ impl Writer<'_> {
 
     /// Appends an entry received signed, keeping the signature of whichever
     /// copy the store keeps (see [`Writer::append`]).
+    ///
+    /// `body` is the body's JSON and `prepared` its projection rows, made by
+    /// the caller (on other threads, for a big bundle), as for
+    /// [`Writer::append_prepared`].
     pub fn append_signed(
         &mut self,
         entry: &Entry,
+        body: &[u8],
+        prepared: Option<crate::Prepared>,
         signer: &[u8; 32],
         signature: &[u8; 64],
     ) -> Result<Appended, StoreError> {
-        let appended = self.append(entry)?;
+        let appended = self.append_prepared(entry, body, prepared)?;
         let sql = match appended {
             Appended::New | Appended::Replaced => {
                 "INSERT OR REPLACE INTO entry_sigs (id, signer, signature) VALUES (?1, ?2, ?3)"
@@ -512,6 +518,13 @@ impl Writer<'_> {
             });
         }
         Ok(out)
+    }
+
+    /// Whether any entry waits in quarantine.
+    pub fn has_quarantined(&mut self) -> Result<bool, StoreError> {
+        Ok(self
+            .conn()?
+            .query_row("SELECT EXISTS (SELECT 1 FROM quarantine)", [], |r| r.get(0))?)
     }
 
     /// Removes entries from quarantine (merged or refused by the caller).

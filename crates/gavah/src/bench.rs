@@ -23,6 +23,10 @@ pub struct BenchArgs {
     /// dashboard under load (scripts/bench-web.sh). Needs --dir.
     #[arg(long, requires = "dir")]
     pub keep: bool,
+    /// Also time a bundle exchange: every entry exported from the store to a
+    /// second node of the team, then imported there (signatures checked).
+    #[arg(long)]
+    pub bundle: bool,
 }
 
 const GIVEN: &[&str] = &[
@@ -229,6 +233,9 @@ pub fn run(a: &BenchArgs, config: &Config, out: &mut impl Write) -> anyhow::Resu
             "CHANGED"
         }
     )?;
+    if a.bundle {
+        bundle_exchange(&dir, &db, out)?;
+    }
     if a.dir.is_none() {
         let _ = std::fs::remove_dir_all(&dir);
     } else if !a.keep {
@@ -239,4 +246,70 @@ pub fn run(a: &BenchArgs, config: &Config, out: &mut impl Write) -> anyhow::Resu
 
 fn app_rebuild(mut app: App) -> anyhow::Result<(u64, String, String)> {
     Ok(app.rebuild(&NoProgress)?)
+}
+
+/// Exports every entry of `db` to a second node of its team and imports the
+/// bundle there, timing both.
+fn bundle_exchange(dir: &Path, db: &Path, out: &mut impl Write) -> anyhow::Result<()> {
+    use gavah_sync::bundle::{NodeSecret, PrekeyPolicy, PrekeyRing};
+    let other = dir.join("bench-peer.db");
+    let _ = std::fs::remove_file(&other);
+    let mut a = App::open(db, "bench")?;
+    App::init_with_team_key(&other, "bench", Some(a.store().team_key().clone()))?;
+    let mut b = App::open(&other, "bench")?;
+    let (ka, kb) = (NodeSecret::generate()?, NodeSecret::generate()?);
+    let (mut ra, mut rb) = (
+        PrekeyRing::new(PrekeyPolicy::default()),
+        PrekeyRing::new(PrekeyPolicy::default()),
+    );
+    a.trust_peer(&ka, kb.public(), Some("b"))?;
+    b.trust_peer(&kb, ka.public(), Some("a"))?;
+    let now = 1_800_000_000;
+    let t = Instant::now();
+    let bundle = a.export_bundle(
+        &mut gavah_app::NodeKeys {
+            secret: &ka,
+            ring: &mut ra,
+        },
+        &[*kb.public()],
+        gavah_app::Since::All,
+        now,
+    )?;
+    let export_s = t.elapsed().as_secs_f64();
+    writeln!(
+        out,
+        "bundle export: {} entries ({:.1} MB sealed) in {:.2} s = {:.0} entries/s (each signed)",
+        bundle.entries,
+        bundle.bytes.len() as f64 / 1e6,
+        export_s,
+        bundle.entries as f64 / export_s
+    )?;
+    let t = Instant::now();
+    let r = b.import_bundle(
+        &mut gavah_app::NodeKeys {
+            secret: &kb,
+            ring: &mut rb,
+        },
+        bundle.bytes.as_slice(),
+        bundle.bytes.len() as u64,
+        now,
+        &NoProgress,
+    )?;
+    let import_s = t.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        r.merged == bundle.entries,
+        "the bundle merged {} of {} entries",
+        r.merged,
+        bundle.entries
+    );
+    writeln!(
+        out,
+        "bundle import: {} entries in {:.2} s = {:.0} entries/s (decrypted, signatures and ids checked, merged)",
+        r.merged,
+        import_s,
+        r.merged as f64 / import_s
+    )?;
+    drop(b);
+    let _ = std::fs::remove_file(&other);
+    Ok(())
 }
