@@ -1,6 +1,6 @@
-//! Fuzz target: any bytes as a live-sync reconciliation frame and flight, then
-//! into both state machines; `gavah_sync::reconcile::fuzz::check` says what
-//! must hold.
+//! Fuzz target: any bytes as a live-sync request and reply, a reconciliation
+//! frame and flight, then into both state machines;
+//! `gavah_sync::reconcile::fuzz::check` says what must hold.
 
 #![no_main]
 

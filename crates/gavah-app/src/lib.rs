@@ -15,6 +15,7 @@ mod estimate;
 mod figures;
 mod import;
 mod link;
+mod live;
 mod sync;
 
 pub mod public;
@@ -28,6 +29,7 @@ pub use estimate::{
 pub use figures::{DayCount, FiguresReport, PlaceCount, SourceFigure, SourcesReport};
 pub use import::{ImportKind, ImportReport, ImportRequest};
 pub use link::{LinkReport, LinkRequest, ReviewPair, ReviewSide};
+pub use live::{BATCH_ENTRIES, LiveRefusal, LiveReport, LiveSessions};
 pub use sync::{
     BundleImportReport, ExportReport, NodeKeys, PeerRow, Since, TrustReport, fingerprint,
 };

@@ -213,7 +213,7 @@ fn decode_entry(bytes: &[u8], key: &gavah_entry::TeamKey, index: usize) -> Resul
 
 /// A received entry, decoded and checked, with what the store needs to
 /// append it (made in parallel before the write transaction).
-struct Incoming {
+pub(crate) struct Incoming {
     entry: Entry,
     body: Vec<u8>,
     prepared: Option<gavah_store::Prepared>,
@@ -238,13 +238,109 @@ fn body_json(canonical: &[u8]) -> Option<&[u8]> {
     canonical.get(at + MARK.len()..canonical.len().checked_sub(1)?)
 }
 
+/// Stored entries made ready to send.
+pub(crate) struct SignedBatch {
+    pub entries: Vec<SignedEntry>,
+    pub own: u64,
+    pub signed_now: u64,
+    pub unsigned_skipped: u64,
+}
+
+/// Signs this node's stored entries that were never signed (keeping the
+/// signatures), and takes the others' with their stored signatures; others'
+/// entries held without one are left out.
+pub(crate) fn sign_stored(
+    w: &mut Writer<'_>,
+    me: &NodeSecret,
+    own_node: NodeId,
+    stored: Vec<gavah_store::StoredEntry>,
+) -> Result<SignedBatch, AppError> {
+    let own_signer = me.public().signer().0;
+    let mut batch = SignedBatch {
+        entries: Vec::with_capacity(stored.len()),
+        own: 0,
+        signed_now: 0,
+        unsigned_skipped: 0,
+    };
+    for s in stored {
+        let bytes = s.entry.canonical_bytes();
+        let own = s.entry.node == own_node;
+        let signed = match s.signature {
+            Some((signer, signature)) => SignedEntry::from_parts(signer, signature, bytes),
+            None if own => {
+                let signed = SignedEntry::sign(me, bytes);
+                w.put_signature(s.entry.id, &own_signer, signed.signature())?;
+                batch.signed_now += 1;
+                signed
+            }
+            None => {
+                batch.unsigned_skipped += 1;
+                continue;
+            }
+        };
+        batch.own += u64::from(own);
+        batch.entries.push(signed);
+    }
+    Ok(batch)
+}
+
+/// Decodes and checks received entries (in parallel; the first bad one
+/// refuses them all, before anything is written).
+pub(crate) fn check_entries(
+    entries: &[SignedEntry],
+    team_key: &gavah_entry::TeamKey,
+) -> Result<Vec<Incoming>, AppError> {
+    use rayon::prelude::*;
+    entries
+        .par_iter()
+        .enumerate()
+        .map(|(i, s)| incoming(s.bytes(), team_key, i))
+        .collect()
+}
+
+/// Merges checked entries carried by `carrier` as this node's trust says,
+/// inside the caller's transaction, re-linking if people may have changed.
+pub(crate) fn merge_entries(
+    w: &mut Writer<'_>,
+    own: SignerKey,
+    carrier: [u8; 32],
+    checked: Vec<Incoming>,
+    signed: Vec<SignedEntry>,
+    progress: &dyn Progress,
+) -> Result<Merged, AppError> {
+    let trust = Trust::load(w, own)?;
+    let mut counts = Merged {
+        quarantine_in_use: w.has_quarantined()?,
+        ..Merged::default()
+    };
+    progress.start("merging entries", checked.len() as u64);
+    for (i, (entry, signed)) in checked.into_iter().zip(signed).enumerate() {
+        let q = Quarantined {
+            id: entry.entry.id,
+            signer: signed.signer().0,
+            carrier,
+            signature: *signed.signature(),
+            bytes: signed.into_bytes(),
+        };
+        merge_one(w, &trust, entry, &q, &mut counts)?;
+        if i % 1024 == 0 {
+            progress.set(i as u64);
+        }
+    }
+    progress.finish();
+    if counts.reports {
+        relink_whole(w, progress)?;
+    }
+    Ok(counts)
+}
+
 /// Counts of merging entries.
 #[derive(Default)]
-struct Merged {
-    merged: u64,
-    held: u64,
-    quarantined: u64,
-    rejected: u64,
+pub(crate) struct Merged {
+    pub merged: u64,
+    pub held: u64,
+    pub quarantined: u64,
+    pub rejected: u64,
     reports: bool,
     /// The key bound to each node seen so far.
     bound: HashMap<NodeId, [u8; 32]>,
@@ -373,26 +469,11 @@ impl App {
             unsigned_skipped: 0,
             sealed_to: Vec::new(),
         };
-        let mut entries = Vec::with_capacity(stored.len());
-        for s in stored {
-            let bytes = s.entry.canonical_bytes();
-            let own = s.entry.node == own_node;
-            let signed = match s.signature {
-                Some((signer, signature)) => SignedEntry::from_parts(signer, signature, bytes),
-                None if own => {
-                    let signed = SignedEntry::sign(me, bytes);
-                    w.put_signature(s.entry.id, &own_signer, signed.signature())?;
-                    report.signed_now += 1;
-                    signed
-                }
-                None => {
-                    report.unsigned_skipped += 1;
-                    continue;
-                }
-            };
-            report.own += u64::from(own);
-            entries.push(signed);
-        }
+        let signed = sign_stored(&mut w, me, own_node, stored)?;
+        report.signed_now = signed.signed_now;
+        report.unsigned_skipped = signed.unsigned_skipped;
+        report.own = signed.own;
+        let entries = signed.entries;
         report.entries = entries.len() as u64;
         // The acknowledgement, and the ranges this bundle carries in full.
         let holds = w.holdings(own_node)?;
@@ -461,15 +542,7 @@ impl App {
             ..BundleImportReport::default()
         };
         // Every entry is checked before anything is written.
-        let entries = {
-            use rayon::prelude::*;
-            opened
-                .entries
-                .par_iter()
-                .enumerate()
-                .map(|(i, s)| incoming(s.bytes(), &team_key, i))
-                .collect::<Result<Vec<_>, _>>()?
-        };
+        let entries = check_entries(&opened.entries, &team_key)?;
         let summary = Summary::decode(&opened.ack).map_err(|e| {
             AppError::Invalid(format!(
                 "{e}; the bundle is refused and nothing was imported"
@@ -491,25 +564,14 @@ impl App {
         report.sender_trusted = trust.carrier_trusted(&sender);
         report.sender_revoked =
             matches!(trust.status.get(&sender), Some(PeerStatus::Revoked { .. }));
-        let mut counts = Merged {
-            quarantine_in_use: w.has_quarantined()?,
-            ..Merged::default()
-        };
-        progress.start("merging entries", entries.len() as u64);
-        for (i, (entry, signed)) in entries.into_iter().zip(opened.entries).enumerate() {
-            let q = Quarantined {
-                id: entry.entry.id,
-                signer: signed.signer().0,
-                carrier: sender,
-                signature: *signed.signature(),
-                bytes: signed.into_bytes(),
-            };
-            merge_one(&mut w, &trust, entry, &q, &mut counts)?;
-            if i % 1024 == 0 {
-                progress.set(i as u64);
-            }
-        }
-        progress.finish();
+        let counts = merge_entries(
+            &mut w,
+            keys.secret.public().signer(),
+            sender,
+            entries,
+            opened.entries,
+            progress,
+        )?;
         if report.sender_trusted {
             // What the sender holds, so that exports to it skip that; and what
             // this bundle carried in full, for this node's own acknowledgement.
@@ -519,9 +581,6 @@ impl App {
             for r in &summary.carries {
                 w.add_coverage(r.node, r.lo, r.hi)?;
             }
-        }
-        if counts.reports {
-            relink_whole(&mut w, progress)?;
         }
         report.merged = counts.merged;
         report.held = counts.held;

@@ -86,6 +86,21 @@ fn u64_of(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
 
+/// A row of (id, node, author, hlc, body, signer, signature).
+fn stored_entry(row: &rusqlite::Row<'_>) -> Result<StoredEntry, StoreError> {
+    let entry = entry_from_row(row)?;
+    let signer: Option<Vec<u8>> = row.get(5)?;
+    let signature: Option<Vec<u8>> = row.get(6)?;
+    let signature = match (signer, signature) {
+        (Some(k), Some(s)) => Some((
+            array(k, "entry_sigs.signer")?,
+            array(s, "entry_sigs.signature")?,
+        )),
+        _ => None,
+    };
+    Ok(StoredEntry { entry, signature })
+}
+
 fn peers(conn: &Connection) -> Result<Vec<Peer>, StoreError> {
     let mut stmt = conn.prepare(
         "SELECT signer, public_key, name, status, changed_ms, revoked_after_hlc
@@ -382,17 +397,44 @@ impl Writer<'_> {
             if hlc <= node_after {
                 continue;
             }
-            let entry = entry_from_row(row)?;
-            let signer: Option<Vec<u8>> = row.get(5)?;
-            let signature: Option<Vec<u8>> = row.get(6)?;
-            let signature = match (signer, signature) {
-                (Some(k), Some(s)) => Some((
-                    array(k, "entry_sigs.signer")?,
-                    array(s, "entry_sigs.signature")?,
-                )),
-                _ => None,
-            };
-            out.push(StoredEntry { entry, signature });
+            out.push(stored_entry(row)?);
+        }
+        Ok(out)
+    }
+
+    /// Every entry this node holds as (id, clock reading, node) of the copy
+    /// held (for set reconciliation: two copies of one entry differ).
+    pub fn entry_copies(&mut self) -> Result<Vec<(EntryId, u64, NodeId)>, StoreError> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare("SELECT id, hlc, node FROM entries")?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let id: Vec<u8> = r.get(0)?;
+            let node: Vec<u8> = r.get(2)?;
+            out.push((
+                EntryId::from_slice(&id).ok_or_else(|| StoreError::Corrupt("entries.id".into()))?,
+                u64_of(r.get(1)?),
+                NodeId::from_slice(&node)
+                    .ok_or_else(|| StoreError::Corrupt("entries.node".into()))?,
+            ));
+        }
+        Ok(out)
+    }
+
+    /// The stored entries with these ids (those held), with their signatures.
+    pub fn entries_by_ids(&mut self, ids: &[EntryId]) -> Result<Vec<StoredEntry>, StoreError> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT e.id, e.node, e.author, e.hlc, e.body, s.signer, s.signature
+             FROM entries e LEFT JOIN entry_sigs s ON s.id = e.id WHERE e.id = ?1",
+        )?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let mut rows = stmt.query([id.as_bytes()])?;
+            if let Some(row) = rows.next()? {
+                out.push(stored_entry(row)?);
+            }
         }
         Ok(out)
     }

@@ -9,4 +9,5 @@
 
 pub mod bundle;
 pub mod chunk;
+pub mod live;
 pub mod reconcile;

@@ -17,6 +17,7 @@ use gavah_core::EntryId;
 /// - a responder and an initiator fed the frames return a value or an error,
 ///   never panic, and the initiator's next flight stays within the frame limit.
 pub fn check(data: &[u8]) {
+    crate::live::fuzz_check(data);
     let config = Config {
         max_cells: 4096,
         ..Config::default()

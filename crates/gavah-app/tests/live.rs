@@ -1,0 +1,161 @@
+//! Live sync between two nodes on real SQLite stores, the link carried in
+//! memory: the difference moves both ways, a link cut mid-transfer keeps
+//! what was merged and the next sync moves only what is left, and an
+//! untrusted node is not served.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::disallowed_methods)]
+
+use gavah_app::{App, ImportKind, ImportRequest, LiveRefusal, LiveSessions, NoProgress};
+use gavah_sync::bundle::{NodeSecret, PrekeyPolicy, PrekeyRing};
+use std::path::Path;
+
+const NOW: u64 = 1_800_000_000;
+
+struct Node {
+    app: App,
+    secret: NodeSecret,
+    ring: PrekeyRing,
+    sessions: LiveSessions,
+}
+
+fn node(db: &Path, team: Option<gavah_entry::TeamKey>) -> Node {
+    App::init_with_team_key(db, "records", team).unwrap();
+    Node {
+        app: App::open(db, "t").unwrap(),
+        secret: NodeSecret::generate().unwrap(),
+        ring: PrekeyRing::new(PrekeyPolicy::default()),
+        sessions: LiveSessions::default(),
+    }
+}
+
+fn import(n: &mut Node, dir: &Path, name: &str, rows: std::ops::Range<u32>) {
+    let mut csv = String::from("name,city,date,status\n");
+    for i in rows {
+        csv.push_str(&format!(
+            "Person {i} Rezaei,Zahedan,2026-01-{:02},killed\n",
+            1 + i % 28
+        ));
+    }
+    let file = dir.join(name);
+    std::fs::write(&file, csv).unwrap();
+    let r = n
+        .app
+        .import(
+            &ImportRequest {
+                file,
+                kind: ImportKind::People,
+                source: Some(name.into()),
+                source_type: Some(gavah_core::SourceType::FieldReport),
+                ..ImportRequest::default()
+            },
+            &NoProgress,
+        )
+        .unwrap();
+    assert!(r.committed);
+}
+
+fn trust(a: &mut Node, b: &Node) {
+    a.app
+        .trust_peer(&a.secret, b.secret.public(), None)
+        .unwrap();
+}
+
+/// Syncs `a` with `b`; with `cut`, the link fails when it has carried that
+/// many large requests (batches of entries; reconciliation flights are small).
+fn sync(a: &mut Node, b: &mut Node, cut: Option<u64>) -> Result<gavah_app::LiveReport, String> {
+    let mut trips = 0;
+    let peer = *b.secret.public();
+    a.app
+        .live_sync(
+            &a.secret,
+            &a.ring,
+            &peer,
+            |body| {
+                trips += u64::from(body.len() > 100_000);
+                if cut.is_some_and(|c| trips > c) {
+                    return Err("connection reset".into());
+                }
+                b.app
+                    .live_answer(&b.secret, &b.ring, &mut b.sessions, &body, NOW)
+                    .map_err(|e| e.to_string())
+            },
+            NOW,
+            &NoProgress,
+        )
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+fn two_nodes_converge_over_a_link_cut_mid_transfer() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = node(&dir.path().join("a.db"), None);
+    let team = a.app.store().team_key().clone();
+    let mut b = node(&dir.path().join("b.db"), Some(team));
+    trust(&mut a, &b);
+    trust(&mut b, &a);
+    import(&mut a, dir.path(), "a.csv", 0..5_000);
+    import(&mut b, dir.path(), "b.csv", 10_000..10_300);
+    // Entries both hold already do not move.
+    import(&mut a, dir.path(), "both.csv", 20_000..20_050);
+    import(&mut b, dir.path(), "both.csv", 20_000..20_050);
+
+    // The link dies after reconciling and the first pushed batch.
+    let err = sync(&mut a, &mut b, Some(1)).unwrap_err();
+    assert!(err.contains("running the sync again resumes"), "{err}");
+    let b_now = b.app.store().totals().unwrap().entries;
+    assert!(
+        b_now > 300 + 50 + 4,
+        "the first batch was not kept: {b_now}"
+    );
+
+    let r = sync(&mut a, &mut b, None).unwrap();
+    let total = a.app.store().totals().unwrap().entries;
+    assert!(
+        r.pushed < 5_000 && r.pushed > 0,
+        "the second sync resent what had arrived: {r:?}"
+    );
+    // B's reports, source and batch are new here; of the entries both wrote,
+    // the copies written later on either side are exchanged and replaced.
+    assert_eq!(r.merged, 300 + 2, "{r:?}");
+    assert!(r.fetched >= r.merged && r.fetched <= r.merged + 52, "{r:?}");
+    assert_eq!(
+        b.app.store().totals().unwrap().entries,
+        a.app.store().totals().unwrap().entries
+    );
+    assert_eq!(
+        a.app.store().digest().unwrap(),
+        b.app.store().digest().unwrap()
+    );
+    // The reconciliation itself is small beside the entries it found.
+    assert!(
+        r.reconcile_bytes < 64 * (r.pushed + r.fetched) + 4_096,
+        "{r:?}"
+    );
+
+    // Nothing left to move.
+    let again = sync(&mut a, &mut b, None).unwrap();
+    assert_eq!((again.pushed, again.fetched), (0, 0), "{again:?}");
+    assert_eq!(a.app.store().totals().unwrap().entries, total);
+}
+
+#[test]
+fn an_untrusted_node_is_not_served_and_a_stranger_cannot_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = node(&dir.path().join("a.db"), None);
+    let team = a.app.store().team_key().clone();
+    let mut b = node(&dir.path().join("b.db"), Some(team));
+    import(&mut a, dir.path(), "a.csv", 0..10);
+    // A trusts B, B does not know A.
+    trust(&mut a, &b);
+    let before = b.app.store().digest().unwrap();
+    let err = sync(&mut a, &mut b, None).unwrap_err();
+    assert!(err.contains("does not trust the key"), "{err}");
+    assert_eq!(b.app.store().digest().unwrap(), before);
+    // B's refusal as the server returns it.
+    let body = vec![0u8; 4096];
+    assert!(matches!(
+        b.app
+            .live_answer(&b.secret, &b.ring, &mut b.sessions, &body, NOW),
+        Err(LiveRefusal::Unreadable(_))
+    ));
+}
