@@ -11,6 +11,7 @@ mod charts;
 pub mod error;
 mod export;
 pub mod i18n;
+pub mod live;
 mod map;
 pub mod pages;
 pub mod state;
@@ -67,6 +68,11 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/claims", get(api::claims))
         .route("/api/v1/timeline", get(api::timeline))
         .route("/api/v1/events", get(api::events))
+        .route(
+            live::PATH,
+            axum::routing::post(live::endpoint)
+                .layer(axum::extract::DefaultBodyLimit::max(live::MAX_BODY)),
+        )
         .route("/feed.atom", get(export::atom))
         .route("/data/people.csv", get(export::people_csv))
         .route("/data/incidents.geojson", get(export::incidents_geojson))
@@ -430,6 +436,16 @@ pub fn serve(
     addr: SocketAddr,
     on_ready: impl FnOnce(SocketAddr),
 ) -> Result<(), ApiError> {
+    serve_with_live(db, addr, None, on_ready)
+}
+
+/// [`serve`], answering live sync from trusted peers when `live` is given.
+pub fn serve_with_live(
+    db: PathBuf,
+    addr: SocketAddr,
+    live: Option<live::LiveNode>,
+    on_ready: impl FnOnce(SocketAddr),
+) -> Result<(), ApiError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -441,7 +457,7 @@ pub fn serve(
         let bound = listener
             .local_addr()
             .map_err(|e| ApiError::internal(e.to_string()))?;
-        let state = AppState::open(db)?;
+        let state = AppState::open_with_live(db, live)?;
         let refresher = spawn_refresher(state.clone());
         on_ready(bound);
         let served = axum::serve(listener, app(state))

@@ -93,6 +93,8 @@ pub struct Inner {
     estimate: Mutex<Option<(u64, Option<Arc<EstimateSummary>>)>>,
     /// An estimate is being computed.
     estimating: AtomicBool,
+    /// Live sync with trusted peers, when served (`gavah serve --sync`).
+    pub live: Option<Arc<crate::live::LiveNode>>,
 }
 
 /// Seed of the dashboard's latent-class sampler: the same store gives the
@@ -106,6 +108,14 @@ pub struct AppState(pub Arc<Inner>);
 impl AppState {
     /// Opens the store for reading and builds the first snapshot.
     pub fn open(db: PathBuf) -> Result<AppState, ApiError> {
+        Self::open_with_live(db, None)
+    }
+
+    /// [`AppState::open`] answering live sync too.
+    pub fn open_with_live(
+        db: PathBuf,
+        live: Option<crate::live::LiveNode>,
+    ) -> Result<AppState, ApiError> {
         let reader = Reader::open(&db)?;
         let (events, _) = broadcast::channel(256);
         let inner = Inner {
@@ -116,6 +126,7 @@ impl AppState {
             batch_cache: Mutex::new(BTreeMap::new()),
             estimate: Mutex::new(None),
             estimating: AtomicBool::new(false),
+            live: live.map(Arc::new),
         };
         let state = AppState(Arc::new(inner));
         // The first estimate is made before serving, so that the first answers

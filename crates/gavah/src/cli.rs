@@ -88,6 +88,10 @@ pub enum Command {
     /// entries; cut them into chunks for QR codes, SMS, email or UDP and join them back.
     #[command(subcommand)]
     Bundle(crate::sync::BundleCommand),
+    /// Sync with a trusted peer over a live link: find the difference in a few
+    /// round trips, then send what it lacks and fetch what this node lacks.
+    #[command(after_long_help = crate::sync::SYNC_HELP)]
+    Sync(crate::sync::SyncArgs),
 }
 
 const IMPORT_HELP: &str = "\
@@ -457,6 +461,7 @@ pub fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
         Command::Review(a) => return crate::link::review(&a, config, show_progress, &mut out),
         Command::Node(c) => return crate::sync::node(&c, config, &mut out),
         Command::Bundle(c) => return crate::sync::bundle(&c, config, show_progress, &mut out),
+        Command::Sync(a) => return crate::sync::live_sync(&a, config, show_progress, &mut out),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -580,7 +585,7 @@ fn demo(
     drop(app);
     if !a.no_serve {
         writeln!(out)?;
-        crate::serve::serve_store(&store, a.addr, out)?;
+        crate::serve::serve_store(&store, a.addr, None, out)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -12,6 +12,10 @@ pub struct ServeArgs {
     /// Where to listen. Port 0 picks a free port; the address is printed.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
+    /// Also answer live sync (`gavah sync`) from trusted peers at
+    /// /api/sync/v1. Needs this node's key (`gavah node init`).
+    #[arg(long)]
+    pub sync: bool,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -35,12 +39,25 @@ pub struct ExportArgs {
 }
 
 pub fn serve(a: &ServeArgs, config: &Config, out: &mut impl Write) -> anyhow::Result<ExitCode> {
-    serve_store(&config.db, a.addr, out)?;
+    let live = if a.sync {
+        let (secret, ring) = crate::sync::load_keys(config)?;
+        let app = crate::cli::open(config)?;
+        Some(gavah_web::live::LiveNode::new(app, secret, ring))
+    } else {
+        None
+    };
+    serve_store(&config.db, a.addr, live, out)?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Serves a store until interrupted, printing its address once listening.
-pub fn serve_store(db: &Path, addr: SocketAddr, out: &mut impl Write) -> anyhow::Result<()> {
+pub fn serve_store(
+    db: &Path,
+    addr: SocketAddr,
+    live: Option<gavah_web::live::LiveNode>,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let syncing = live.is_some();
     // Opening for writing once applies pending migrations before the
     // read-only connections start.
     drop(
@@ -48,10 +65,18 @@ pub fn serve_store(db: &Path, addr: SocketAddr, out: &mut impl Write) -> anyhow:
             .with_context(|| format!("cannot serve {}", db.display()))?,
     );
     let mut printed = Ok(());
-    let result = gavah_web::serve(db.to_path_buf(), addr, |bound| {
+    let result = gavah_web::serve_with_live(db.to_path_buf(), addr, live, |bound| {
         printed = writeln!(
             out,
-            "serving the dashboard at http://{bound}/ (Ctrl-C to stop)"
+            "serving the dashboard at http://{bound}/{} (Ctrl-C to stop)",
+            if syncing {
+                format!(
+                    ", live sync for trusted peers at http://{bound}{}",
+                    gavah_web::live::PATH
+                )
+            } else {
+                String::new()
+            }
         )
         .and_then(|()| out.flush());
     });

@@ -499,3 +499,128 @@ fn a_bundle_cut_into_sms_chunks_imports_from_its_folder_and_names_nothing() {
     assert!(count(&r, "merged") > 0, "{r}");
     assert_eq!(b.digest(), a.digest());
 }
+
+/// A TCP relay to `to` on a free local port that cuts every connection once
+/// `limit` bytes in total have gone from the client to the server: a link
+/// that dies mid-transfer.
+fn cutting_relay(to: std::net::SocketAddr, limit: u64) -> std::net::SocketAddr {
+    use std::io::{Read, Write};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let addr = listener.local_addr().expect("its address");
+    let sent = Arc::new(AtomicU64::new(0));
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(client) = client else { break };
+            let Ok(server) = std::net::TcpStream::connect(to) else {
+                break;
+            };
+            let (mut c_in, mut s_out) = (
+                client.try_clone().expect("a socket handle"),
+                server.try_clone().expect("a socket handle"),
+            );
+            let (mut s_in, mut c_out) = (server, client);
+            let sent = sent.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 16 * 1024];
+                while let Ok(n) = c_in.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    let total = sent.fetch_add(n as u64, Ordering::SeqCst) + n as u64;
+                    if total > limit {
+                        // The link dies: both directions, mid-request.
+                        let _ = c_in.shutdown(std::net::Shutdown::Both);
+                        let _ = s_out.shutdown(std::net::Shutdown::Both);
+                        break;
+                    }
+                    if s_out.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+            });
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 16 * 1024];
+                while let Ok(n) = s_in.read(&mut buf) {
+                    if n == 0 || c_out.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+                let _ = c_out.shutdown(std::net::Shutdown::Both);
+            });
+        }
+    });
+    addr
+}
+
+#[test]
+fn two_served_nodes_sync_live_and_resume_after_the_link_is_cut() {
+    let (a, b, _) = three_nodes();
+    a.trust(&b, "b");
+    b.trust(&a, "a");
+    let mut csv = String::from("name,city,date,status\n");
+    for i in 0..6_000 {
+        csv.push_str(&format!(
+            "Person{i} Rezaei,Zahedan,2026-01-{:02},killed\n",
+            1 + i % 28
+        ));
+    }
+    let big = a.dir.create("big.csv", &csv);
+    a.dir.import(&big, "Field team", &[]);
+    let hxl = b.dir.fixture("hxl.csv");
+    b.dir.import(&hxl, "Hospital", &[]);
+    let entries = |n: &Node| -> u64 {
+        let status = n.dir.status();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("entries:"))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no entries line in {status}"))
+    };
+    let b_before = entries(&b);
+
+    let server = crate::web::Server::start_with(&b.dir, &["--sync"]);
+    // The link dies after about one batch of entries has gone up.
+    let relay = cutting_relay(server.addr, 2_500_000);
+    let r = a
+        .dir
+        .cmd(["sync", &format!("http://{relay}"), "--peer", "b"])
+        .fails();
+    r.assert_stderr_has(&["running the sync again resumes"]);
+    let b_mid = entries(&b);
+    assert!(
+        b_mid > b_before + 1_000 && b_mid < b_before + 6_000,
+        "B holds {b_mid} entries after the cut (had {b_before})"
+    );
+
+    let r = a
+        .dir
+        .cmd(["sync", &format!("http://{}", server.addr), "--peer", "b"])
+        .ok();
+    let sent = count(&r.stdout, "entries");
+    assert!(
+        sent > 0 && sent < 6_000,
+        "the resumed sync sent {sent} entries: {r}"
+    );
+    assert!(count(&r.stdout, "new here") > 0, "{r}");
+    let again = a
+        .dir
+        .cmd(["sync", &format!("http://{}", server.addr), "--peer", "b"])
+        .ok();
+    assert!(again.stdout.contains("sent 0 entries"), "{again}");
+    assert!(again.stdout.contains("received 0"), "{again}");
+    drop(server);
+    assert_eq!(a.digest(), b.digest());
+
+    // A node B does not trust is refused, and changes nothing.
+    let stranger = Node::new(Some(&a.dir.join("team.key")));
+    stranger.trust(&b, "b");
+    let server = crate::web::Server::start_with(&b.dir, &["--sync"]);
+    stranger
+        .dir
+        .cmd(["sync", &format!("http://{}", server.addr), "--peer", "b"])
+        .fails()
+        .assert_stderr_has(&["does not trust the key"]);
+}

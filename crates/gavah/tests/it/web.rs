@@ -33,8 +33,14 @@ pub struct Server {
 
 impl Server {
     pub fn start(d: &Dir) -> Server {
+        Server::start_with(d, &[])
+    }
+
+    /// `gavah serve` with more arguments (e.g. `--sync`).
+    pub fn start_with(d: &Dir, extra: &[&str]) -> Server {
         let mut child = d
             .cmd(["serve", "--addr", "127.0.0.1:0"])
+            .args(extra)
             .env("GAVAH_LOG", "info")
             .spawn_piped();
         let stdout = child.stdout.take().expect("piped stdout");
