@@ -143,9 +143,23 @@ struct Chain {
     // Scratch: per-class sizes and per class × list capture totals.
     size: Vec<u64>,
     caught: Vec<u64>,
-    w: Vec<f64>,
+    /// Classes by decreasing weight, and scratch indexed by that rank: the
+    /// weights, list by list the capture probabilities and their complements
+    /// (`[j * classes + rank]`, so that a pattern's class weights are a few
+    /// whole-row products), a pattern's class weights, their sums from each
+    /// rank on, its allocation, and the class sizes and capture totals. Rows
+    /// are `stride` long, `classes` rounded up to a multiple of 4 and padded
+    /// with zero weights, so the row loops run in whole vector chunks.
+    stride: usize,
     order: Vec<usize>,
+    pi_s: Vec<f64>,
+    lam_s: Vec<f64>,
+    miss_s: Vec<f64>,
+    w: Vec<f64>,
     rest: Vec<f64>,
+    m: Vec<u64>,
+    size_s: Vec<u64>,
+    caught_s: Vec<u64>,
     rng: ChaCha8Rng,
     a_alpha: f64,
     b_alpha: f64,
@@ -190,6 +204,7 @@ impl Chain {
                 }
             })
             .collect();
+        let stride = classes.div_ceil(4) * 4;
         let mut c = Chain {
             k,
             classes,
@@ -203,9 +218,16 @@ impl Chain {
             n0: 0,
             size: vec![0; classes],
             caught: vec![0; classes * k],
-            w: vec![0.0; classes],
-            order: vec![0; classes],
+            stride,
+            order: (0..classes).collect(),
+            pi_s: vec![0.0; stride],
+            lam_s: vec![0.0; stride * k],
+            miss_s: vec![0.0; stride * k],
+            w: vec![0.0; stride],
             rest: vec![0.0; classes],
+            m: vec![0; stride],
+            size_s: vec![0; stride],
+            caught_s: vec![0; stride * k],
             rng,
             a_alpha: s.a_alpha,
             b_alpha: s.b_alpha,
@@ -241,82 +263,122 @@ impl Chain {
         p
     }
 
-    /// Splits `count` people with `pattern` among the classes.
+    /// Splits `count` people with `pattern` among the classes, by rank.
     fn allocate(&mut self, pattern: usize, count: u64) {
         if count == 0 {
             return;
         }
-        for c in 0..self.classes {
-            self.w[c] = self.pi[c] * self.pattern_prob(c, pattern);
+        let kk = self.classes;
+        let st = self.stride;
+        let w = &mut self.w[..st];
+        w.copy_from_slice(&self.pi_s[..st]);
+        for j in 0..self.k {
+            let row = if pattern & (1 << j) != 0 {
+                &self.lam_s[j * st..(j + 1) * st]
+            } else {
+                &self.miss_s[j * st..(j + 1) * st]
+            };
+            for (a, b) in w.chunks_exact_mut(4).zip(row.chunks_exact(4)) {
+                for t in 0..4 {
+                    a[t] *= b[t];
+                }
+            }
         }
-        // Remaining weight from each position on, summed from the light end:
+        // Remaining weight from each rank on, summed from the light end:
         // subtracting heavy weights from the total instead would leave rounding
         // noise of 1e-16 where the light classes' true weights may be 1e-20.
+        let rest = &mut self.rest[..kk];
         let mut acc = 0.0;
-        for i in (0..self.classes).rev() {
-            acc += self.w[self.order[i]];
-            self.rest[i] = acc;
+        for i in (0..kk).rev() {
+            acc += w[i];
+            rest[i] = acc;
         }
+        let m = &mut self.m[..st];
+        m.fill(0);
         let mut left = count;
-        for i in 0..self.classes {
-            if left == 0 {
+        for i in 0..kk {
+            if i + 1 == kk {
+                m[i] = left;
                 break;
             }
-            let c = self.order[i];
-            let rest = self.rest[i];
-            if left <= SMALL_LEFT && i + 1 < self.classes {
+            if left <= SMALL_LEFT {
                 // Categorical draws among the remaining classes.
                 for _ in 0..left {
-                    let mut u = self.rng.random::<f64>() * rest;
-                    let mut pick = self.order[self.classes - 1];
-                    for &d in &self.order[i..self.classes] {
-                        if u < self.w[d] {
+                    let mut u = self.rng.random::<f64>() * rest[i];
+                    let mut pick = kk - 1;
+                    for (d, &wd) in w[..kk].iter().enumerate().skip(i) {
+                        if u < wd {
                             pick = d;
                             break;
                         }
-                        u -= self.w[d];
+                        u -= wd;
                     }
-                    self.add(pick, pattern, 1);
+                    m[pick] += 1;
                 }
                 break;
             }
-            let m = if i + 1 == self.classes || rest <= self.w[c] {
+            // Class i's share of what is left: p = w / rest, 1 − p = the
+            // weight beyond i over rest, both without cancellation.
+            let x = if rest[i + 1] <= 0.0 {
                 left
             } else {
-                binomial(&mut self.rng, left, (self.w[c] / rest).clamp(0.0, 1.0))
+                binomial_pq(&mut self.rng, left, w[i] / rest[i], rest[i + 1] / rest[i])
             };
-            left -= m;
-            self.add(c, pattern, m);
+            m[i] = x;
+            left -= x;
+            if left == 0 {
+                break;
+            }
         }
-    }
-
-    fn add(&mut self, c: usize, pattern: usize, m: u64) {
-        self.size[c] += m;
+        add_chunks(&mut self.size_s[..st], m);
         for j in 0..self.k {
             if pattern & (1 << j) != 0 {
-                self.caught[c * self.k + j] += m;
+                add_chunks(&mut self.caught_s[j * st..(j + 1) * st], m);
             }
         }
     }
 
     /// One Gibbs sweep; `update_alpha` is false during the warm-up.
     fn sweep(&mut self, update_alpha: bool) {
-        self.size.iter_mut().for_each(|v| *v = 0);
-        self.caught.iter_mut().for_each(|v| *v = 0);
         // Heaviest classes first: they take most people, so the few left for
         // the light classes are drawn one by one instead of by binomials. Any
         // order gives the same multinomial distribution; sorting by weight once
-        // a sweep, not once per pattern, is nearly as good and cheaper.
-        for c in 0..self.classes {
-            self.order[c] = c;
+        // a sweep, not once per pattern, is nearly as good and cheaper. The
+        // order changes little from sweep to sweep, so an insertion sort from
+        // the last one is nearly linear.
+        let kk = self.classes;
+        let st = self.stride;
+        let k = self.k;
+        for i in 1..kk {
+            let c = self.order[i];
+            let mut at = i;
+            while at > 0 && self.pi[self.order[at - 1]] < self.pi[c] {
+                self.order[at] = self.order[at - 1];
+                at -= 1;
+            }
+            self.order[at] = c;
         }
-        let pi = &self.pi;
-        self.order[..self.classes].sort_unstable_by(|&a, &b| pi[b].total_cmp(&pi[a]));
+        for (i, &c) in self.order.iter().enumerate() {
+            self.pi_s[i] = self.pi[c];
+            for j in 0..k {
+                let l = self.lambda[c * k + j];
+                self.lam_s[j * st + i] = l;
+                self.miss_s[j * st + i] = 1.0 - l;
+            }
+        }
+        self.size_s.fill(0);
+        self.caught_s.fill(0);
         for i in 0..self.patterns.len() {
             self.allocate(self.patterns[i], self.counts[i]);
         }
         let n0 = self.n0;
         self.allocate(0, n0);
+        for (i, &c) in self.order.iter().enumerate() {
+            self.size[c] = self.size_s[i];
+            for j in 0..k {
+                self.caught[c * k + j] = self.caught_s[j * st + i];
+            }
+        }
         // Capture probabilities given class members.
         for c in 0..self.classes {
             for j in 0..self.k {
@@ -362,6 +424,15 @@ impl Chain {
         let p0 = p0.clamp(0.0, 1.0 - 1e-12);
         let g = gamma(&mut self.rng, self.n as f64, p0 / (1.0 - p0));
         self.n0 = poisson(&mut self.rng, g);
+    }
+}
+
+/// `s[i] += m[i]` over rows whose length is a multiple of 4.
+fn add_chunks(s: &mut [u64], m: &[u64]) {
+    for (a, b) in s.chunks_exact_mut(4).zip(m.chunks_exact(4)) {
+        for t in 0..4 {
+            a[t] += b[t];
+        }
     }
 }
 
@@ -430,44 +501,86 @@ fn poisson(rng: &mut ChaCha8Rng, mean: f64) -> u64 {
 
 /// A Binomial(n, p) draw: inversion for small means, BTRD otherwise.
 pub(crate) fn binomial(rng: &mut ChaCha8Rng, n: u64, p: f64) -> u64 {
+    binomial_pq(rng, n, p, 1.0 - p)
+}
+
+/// Reciprocals of 1..=64, so that inversion walks its probability mass
+/// function with multiplications instead of a chain of divisions.
+const RECIPROCALS: [f64; 65] = {
+    let mut t = [0.0; 65];
+    let mut i = 1;
+    while i < 65 {
+        t[i] = 1.0 / i as f64;
+        i += 1;
+    }
+    t
+};
+
+/// A Binomial(n, p) draw given p and q = 1 − p (the caller may know q more
+/// accurately than 1 − p).
+fn binomial_pq(rng: &mut ChaCha8Rng, n: u64, p: f64, q: f64) -> u64 {
     if p <= 0.0 || n == 0 {
         return 0;
     }
-    if p >= 1.0 {
+    if q <= 0.0 {
         return n;
     }
-    if p > 0.5 {
-        return n - binomial(rng, n, 1.0 - p);
-    }
-    if (n as f64) * p < 12.0 {
+    let (p, q, flip) = if p > 0.5 { (q, p, true) } else { (p, q, false) };
+    let x = if (n as f64) * p < 12.0 {
         // Inversion: walk the probability mass function from 0. With a mean
         // below 12 this takes a dozen steps and one uniform, much cheaper than
-        // setting up BTPE; most class allocations in a sweep are like this.
-        let q = 1.0 - p;
+        // setting up BTRD; most class allocations in a sweep are like this.
         let ratio = p / q;
         let a = (n + 1) as f64 * ratio;
-        let mut f = q.powf(n as f64);
+        let mut f = pow_u64(q, n);
         let mut u: f64 = rng.random();
         let mut x = 0u64;
         while u > f && x < n {
             u -= f;
             x += 1;
-            f *= a / x as f64 - ratio;
+            let inv = if x < 65 {
+                RECIPROCALS[x as usize]
+            } else {
+                1.0 / x as f64
+            };
+            f *= a * inv - ratio;
             if f <= 0.0 {
                 break;
             }
         }
-        return x;
+        x
+    } else {
+        btrd(rng, n, p, q)
+    };
+    if flip { n - x } else { x }
+}
+
+/// `x^n` by repeated squaring: relative error about n ulps, the same as the
+/// error `x` itself carries into `x^n`, at a fraction of `powf`'s cost.
+fn pow_u64(mut x: f64, mut n: u64) -> f64 {
+    let mut r = 1.0;
+    while n > 0 {
+        if n & 1 != 0 {
+            r *= x;
+        }
+        x *= x;
+        n >>= 1;
     }
-    btrd(rng, n, p)
+    r
+}
+
+/// `x.floor()` for |x| < 2^63, without a libm call (x86-64's baseline has no
+/// rounding instruction).
+fn floor_fast(x: f64) -> f64 {
+    let t = x as i64 as f64;
+    if t > x { t - 1.0 } else { t }
 }
 
 /// Binomial draw for n·p ≥ 12, p ≤ ½, by transformed rejection with decomposition
 /// (BTRD, Hörmann 1993): about 1.2 uniforms per draw, no per-call tables.
-fn btrd(rng: &mut ChaCha8Rng, n: u64, p: f64) -> u64 {
+fn btrd(rng: &mut ChaCha8Rng, n: u64, p: f64, q: f64) -> u64 {
     let nf = n as f64;
-    let q = 1.0 - p;
-    let m = ((nf + 1.0) * p).floor();
+    let m = floor_fast((nf + 1.0) * p);
     let r = p / q;
     let nr = (nf + 1.0) * r;
     let npq = nf * p * q;
@@ -483,7 +596,7 @@ fn btrd(rng: &mut ChaCha8Rng, n: u64, p: f64) -> u64 {
         let u;
         if v <= urvr {
             let u = v / vr - 0.43;
-            return ((2.0 * a / (0.5 - u.abs()) + b) * u + c).floor() as u64;
+            return floor_fast((2.0 * a / (0.5 - u.abs()) + b) * u + c) as u64;
         }
         if v >= vr {
             u = rng.random::<f64>() - 0.5;
@@ -493,7 +606,7 @@ fn btrd(rng: &mut ChaCha8Rng, n: u64, p: f64) -> u64 {
             v = rng.random::<f64>() * vr;
         }
         let us = 0.5 - u.abs();
-        let kf = ((2.0 * a / us + b) * u + c).floor();
+        let kf = floor_fast((2.0 * a / us + b) * u + c);
         if kf < 0.0 || kf > nf {
             continue;
         }
@@ -530,17 +643,25 @@ fn btrd(rng: &mut ChaCha8Rng, n: u64, p: f64) -> u64 {
         if lv > t + rho {
             continue;
         }
-        let nm = nf - m + 1.0;
-        let h = (m + 0.5) * ((m + 1.0) / (r * nm)).ln() + stirling_tail(m) + stirling_tail(nf - m);
-        let nk = nf - kf + 1.0;
-        if lv
-            <= h + (nf + 1.0) * (nm / nk).ln() + (kf + 0.5) * (nk * r / (kf + 1.0)).ln()
-                - stirling_tail(kf)
-                - stirling_tail(nf - kf)
-        {
+        if lv <= btrd_log_ratio(nf, m, r, kf) {
             return kf as u64;
         }
     }
+}
+
+/// ln f(k)/f(m) for BTRD's final test, with Stirling corrections. Out of line
+/// and cold: inlined, the compiler hoists its loop-invariant half (a
+/// logarithm and two corrections) in front of the loop, where every draw
+/// pays for it although few reach this test.
+#[cold]
+#[inline(never)]
+fn btrd_log_ratio(nf: f64, m: f64, r: f64, kf: f64) -> f64 {
+    let nm = nf - m + 1.0;
+    let h = (m + 0.5) * ((m + 1.0) / (r * nm)).ln() + stirling_tail(m) + stirling_tail(nf - m);
+    let nk = nf - kf + 1.0;
+    h + (nf + 1.0) * (nm / nk).ln() + (kf + 0.5) * (nk * r / (kf + 1.0)).ln()
+        - stirling_tail(kf)
+        - stirling_tail(nf - kf)
 }
 
 /// ln k! − [(k + ½) ln(k + 1) − (k + 1) + ½ ln 2π], the error of Stirling's formula.
