@@ -18,7 +18,8 @@ use serde::Serialize;
 use crate::diagnostics::{effective_sample_size, quantile, split_rhat};
 use crate::table::CaptureTable;
 
-/// Below this many people left to allocate, draw them one by one.
+/// Below this many people left to allocate, draw them one by one (a uniform
+/// and a short scan each). Anywhere from 2 to 16 costs within 1 % of 8.
 const SMALL_LEFT: u64 = 8;
 
 /// The sampler's binomials use inversion below this mean, BTRD above: an
@@ -616,23 +617,30 @@ fn binomial_pq<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, q: f64, inversion_b
 /// sweep are like this.
 #[inline]
 fn binv<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, q: f64) -> u64 {
-    let ratio = p / q;
-    let a = (n as i64 as f64 + 1.0) * ratio;
-    let mut f = pow_u64(q, n);
+    let nf = n as i64 as f64;
     let mut u: f64 = rng.random();
+    // P(0) = q^n ≥ 1 − n p (Bernoulli's inequality): below that bound the
+    // draw is 0 without computing q^n. Light classes, whose mean is well
+    // below 1, mostly end here.
+    if u <= 1.0 - nf * p {
+        return 0;
+    }
+    let ratio = p / q;
+    let a = (nf + 1.0) * ratio;
+    let mut f = pow_u64(q, n);
     let mut x = 0u64;
-    while u > f && x < n {
+    // The reciprocals' table covers the first 64 steps; with a mean below 30
+    // the walk goes beyond them less than once in 10^7 draws.
+    let table_end = n.min(64);
+    while u > f && x < table_end {
         u -= f;
         x += 1;
-        let inv = if x < 65 {
-            RECIPROCALS[x as usize]
-        } else {
-            1.0 / x as f64
-        };
-        f *= a * inv - ratio;
-        if f <= 0.0 {
-            break;
-        }
+        f *= a * RECIPROCALS[x as usize] - ratio;
+    }
+    while u > f && x < n && f > 0.0 {
+        u -= f;
+        x += 1;
+        f *= a / x as i64 as f64 - ratio;
     }
     x
 }
@@ -1032,6 +1040,9 @@ mod sampler_tests {
             (3000, 0.99),
             (400, 0.1),
             (25, 0.5),
+            (5000, 0.0001),
+            (40, 0.01),
+            (300, 0.9995),
         ] {
             chi_square(n, p, || {
                 binomial_pq(&mut rng, n, p, 1.0 - p, INVERSION_BELOW)
