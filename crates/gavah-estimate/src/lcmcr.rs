@@ -649,13 +649,14 @@ fn binv<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, q: f64) -> u64 {
 /// error `x` itself carries into `x^n`, at a fraction of `powf`'s cost.
 fn pow_u64(mut x: f64, mut n: u64) -> f64 {
     let mut r = 1.0f64;
+    // Two bits of n a step: r *= 1, x, x² or x³ (picked by index: the bits
+    // are random, a branch on them would be mispredicted half the time).
     while n > 0 {
-        // r *= x if the bit is set, else by 1, chosen by a mask: the bits of
-        // n are random, a branch on them would be mispredicted half the time.
-        let mask = (n & 1).wrapping_neg();
-        r *= f64::from_bits((x.to_bits() & mask) | (1.0f64.to_bits() & !mask));
-        x *= x;
-        n >>= 1;
+        let x2 = x * x;
+        let pick = [1.0, x, x2, x2 * x];
+        r *= pick[(n & 3) as usize];
+        x = x2 * x2;
+        n >>= 2;
     }
     r
 }
