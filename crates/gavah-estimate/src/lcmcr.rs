@@ -632,6 +632,20 @@ fn binv<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, q: f64) -> u64 {
     // The reciprocals' table covers the first 64 steps; with a mean below 30
     // the walk goes beyond them less than once in 10^7 draws.
     let table_end = n.min(64);
+    // Two steps at a time: P(x + 2) = P(x) · (g₁ g₂) with g₁ g₂ computed
+    // aside, so the chain of dependent multiplications is half as long; the
+    // walk stops at x or x + 1 depending on u against P(x).
+    while x + 2 <= table_end {
+        let g1 = a * RECIPROCALS[x as usize + 1] - ratio;
+        let g2 = a * RECIPROCALS[x as usize + 2] - ratio;
+        let pair = f + f * g1;
+        if u <= pair {
+            return x + u64::from(u > f);
+        }
+        u -= pair;
+        f *= g1 * g2;
+        x += 2;
+    }
     while u > f && x < table_end {
         u -= f;
         x += 1;
