@@ -10,7 +10,7 @@
 //! pattern are exchangeable, so their class labels given the parameters are one
 //! multinomial draw per pattern. A sweep costs O(2^k · K) whatever `n` is.
 
-use rand::{Rng, SeedableRng};
+use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Beta, Distribution, Gamma, Poisson, StandardNormal};
 use serde::Serialize;
@@ -18,8 +18,15 @@ use serde::Serialize;
 use crate::diagnostics::{effective_sample_size, quantile, split_rhat};
 use crate::table::CaptureTable;
 
-/// Below this many people left to allocate, draw them one by one.
+/// Below this many people left to allocate, draw them one by one (a uniform
+/// and a short scan each). Anywhere from 2 to 16 costs within 1 % of 8.
 const SMALL_LEFT: u64 = 8;
+
+/// The sampler's binomials use inversion below this mean, BTRD above: an
+/// inversion step costs a multiplication and a comparison, BTRD's setup a
+/// square root and divisions and its rejection a second try a third of the
+/// time, and they cost about the same near a mean of 30.
+const INVERSION_BELOW: f64 = 30.0;
 
 /// Sweeps run from the starting point before burn-in, with α held fixed.
 const WARM_UP: usize = 500;
@@ -41,7 +48,7 @@ pub struct Settings {
     pub thinning: usize,
     /// Independent chains, for R-hat.
     pub chains: usize,
-    /// Chain `c` uses ChaCha8 seeded with `seed` on stream `c`.
+    /// Chain `c` draws from xoshiro256++ seeded by ChaCha8 with `seed` on stream `c`.
     pub seed: u64,
     /// Threads to run chains on; results do not depend on it.
     pub threads: usize,
@@ -137,16 +144,29 @@ struct Chain {
     n: u64,
     lambda: Vec<f64>,
     pi: Vec<f64>,
-    v: Vec<f64>,
     alpha: f64,
     n0: u64,
     // Scratch: per-class sizes and per class × list capture totals.
     size: Vec<u64>,
     caught: Vec<u64>,
-    w: Vec<f64>,
+    /// Classes by decreasing weight, and scratch indexed by that rank: the
+    /// weights, list by list the complements of the capture probabilities
+    /// and the probabilities (`[(2 j + caught) * stride + rank]`, so that a
+    /// pattern's class weights are a few whole-row products, the rows picked
+    /// by index rather than by branch), a pattern's class weights, their sums from each
+    /// rank on, its allocation, and the class sizes and capture totals. Rows
+    /// are `stride` long, `classes` rounded up to a multiple of 4 and padded
+    /// with zero weights, so the row loops run in whole vector chunks.
+    stride: usize,
     order: Vec<usize>,
+    pi_s: Vec<f64>,
+    lam_s: Vec<f64>,
+    w: Vec<f64>,
     rest: Vec<f64>,
-    rng: ChaCha8Rng,
+    m: Vec<u64>,
+    size_s: Vec<u64>,
+    caught_s: Vec<u64>,
+    rng: Xoshiro256pp,
     a_alpha: f64,
     b_alpha: f64,
 }
@@ -159,8 +179,9 @@ impl Chain {
     /// posterior only after far longer runs: the sampler moves slowly between
     /// "few classes" and "many classes" states.
     fn new(table: &CaptureTable, s: &Settings, stream: u64) -> Chain {
-        let mut rng = ChaCha8Rng::seed_from_u64(s.seed);
-        rng.set_stream(stream);
+        let mut seeder = ChaCha8Rng::seed_from_u64(s.seed);
+        seeder.set_stream(stream);
+        let rng = Xoshiro256pp::from_rng(&mut seeder);
         let k = table.k();
         let (patterns, counts): (Vec<usize>, Vec<u64>) = table.observed_patterns().unzip();
         let n = table.observed();
@@ -190,6 +211,7 @@ impl Chain {
                 }
             })
             .collect();
+        let stride = classes.div_ceil(4) * 4;
         let mut c = Chain {
             k,
             classes,
@@ -198,14 +220,19 @@ impl Chain {
             n,
             lambda,
             pi,
-            v: vec![0.0; classes],
             alpha: 0.3 / classes as f64,
             n0: 0,
             size: vec![0; classes],
             caught: vec![0; classes * k],
-            w: vec![0.0; classes],
-            order: vec![0; classes],
-            rest: vec![0.0; classes],
+            stride,
+            order: (0..classes).collect(),
+            pi_s: vec![0.0; stride],
+            lam_s: vec![0.0; 2 * stride * k],
+            w: vec![0.0; stride],
+            rest: vec![0.0; stride],
+            m: vec![0; stride],
+            size_s: vec![0; stride],
+            caught_s: vec![0; stride * k],
             rng,
             a_alpha: s.a_alpha,
             b_alpha: s.b_alpha,
@@ -241,82 +268,125 @@ impl Chain {
         p
     }
 
-    /// Splits `count` people with `pattern` among the classes.
+    /// Splits `count` people with `pattern` among the classes, by rank.
     fn allocate(&mut self, pattern: usize, count: u64) {
         if count == 0 {
             return;
         }
-        for c in 0..self.classes {
-            self.w[c] = self.pi[c] * self.pattern_prob(c, pattern);
+        let kk = self.classes;
+        let st = self.stride;
+        let w = &mut self.w[..st];
+        w.copy_from_slice(&self.pi_s[..st]);
+        for j in 0..self.k {
+            let r = 2 * j + ((pattern >> j) & 1);
+            let row = &self.lam_s[r * st..(r + 1) * st];
+            for (a, b) in w.chunks_exact_mut(4).zip(row.chunks_exact(4)) {
+                for t in 0..4 {
+                    a[t] *= b[t];
+                }
+            }
         }
-        // Remaining weight from each position on, summed from the light end:
+        // Remaining weight from each rank on, summed from the light end:
         // subtracting heavy weights from the total instead would leave rounding
         // noise of 1e-16 where the light classes' true weights may be 1e-20.
+        let rest = &mut self.rest[..st];
         let mut acc = 0.0;
-        for i in (0..self.classes).rev() {
-            acc += self.w[self.order[i]];
-            self.rest[i] = acc;
+        for i in (0..kk).rev() {
+            acc += w[i];
+            rest[i] = acc;
         }
+        let m = &mut self.m[..st];
+        m.fill(0);
         let mut left = count;
-        for i in 0..self.classes {
-            if left == 0 {
+        for i in 0..kk {
+            if i + 1 == kk {
+                m[i] = left;
                 break;
             }
-            let c = self.order[i];
-            let rest = self.rest[i];
-            if left <= SMALL_LEFT && i + 1 < self.classes {
+            if left <= SMALL_LEFT {
                 // Categorical draws among the remaining classes.
                 for _ in 0..left {
-                    let mut u = self.rng.random::<f64>() * rest;
-                    let mut pick = self.order[self.classes - 1];
-                    for &d in &self.order[i..self.classes] {
-                        if u < self.w[d] {
+                    let mut u = self.rng.random::<f64>() * rest[i];
+                    let mut pick = kk - 1;
+                    for (d, &wd) in w[..kk].iter().enumerate().skip(i) {
+                        if u < wd {
                             pick = d;
                             break;
                         }
-                        u -= self.w[d];
+                        u -= wd;
                     }
-                    self.add(pick, pattern, 1);
+                    m[pick] += 1;
                 }
                 break;
             }
-            let m = if i + 1 == self.classes || rest <= self.w[c] {
+            // Class i's share of what is left: p = w / rest, 1 − p = the
+            // weight beyond i over rest, both without cancellation.
+            let x = if rest[i + 1] <= 0.0 {
                 left
             } else {
-                binomial(&mut self.rng, left, (self.w[c] / rest).clamp(0.0, 1.0))
+                binomial_pq(
+                    &mut self.rng,
+                    left,
+                    w[i] / rest[i],
+                    rest[i + 1] / rest[i],
+                    INVERSION_BELOW,
+                )
             };
-            left -= m;
-            self.add(c, pattern, m);
+            m[i] = x;
+            left -= x;
+            if left == 0 {
+                break;
+            }
         }
-    }
-
-    fn add(&mut self, c: usize, pattern: usize, m: u64) {
-        self.size[c] += m;
+        add_chunks(&mut self.size_s[..st], m);
         for j in 0..self.k {
             if pattern & (1 << j) != 0 {
-                self.caught[c * self.k + j] += m;
+                add_chunks(&mut self.caught_s[j * st..(j + 1) * st], m);
             }
         }
     }
 
     /// One Gibbs sweep; `update_alpha` is false during the warm-up.
     fn sweep(&mut self, update_alpha: bool) {
-        self.size.iter_mut().for_each(|v| *v = 0);
-        self.caught.iter_mut().for_each(|v| *v = 0);
         // Heaviest classes first: they take most people, so the few left for
         // the light classes are drawn one by one instead of by binomials. Any
         // order gives the same multinomial distribution; sorting by weight once
-        // a sweep, not once per pattern, is nearly as good and cheaper.
-        for c in 0..self.classes {
-            self.order[c] = c;
+        // a sweep, not once per pattern, is nearly as good and cheaper. The
+        // order changes little from sweep to sweep, so an insertion sort from
+        // the last one is nearly linear.
+        let kk = self.classes;
+        let st = self.stride;
+        let k = self.k;
+        for i in 1..kk {
+            let c = self.order[i];
+            let mut at = i;
+            while at > 0 && self.pi[self.order[at - 1]] < self.pi[c] {
+                self.order[at] = self.order[at - 1];
+                at -= 1;
+            }
+            self.order[at] = c;
         }
-        let pi = &self.pi;
-        self.order[..self.classes].sort_unstable_by(|&a, &b| pi[b].total_cmp(&pi[a]));
+        for (i, &c) in self.order.iter().enumerate() {
+            self.pi_s[i] = self.pi[c];
+            for j in 0..k {
+                let l = self.lambda[c * k + j];
+                self.lam_s[2 * j * st + i] = 1.0 - l;
+                self.lam_s[(2 * j + 1) * st + i] = l;
+            }
+        }
+        self.size_s.fill(0);
+        self.caught_s.fill(0);
         for i in 0..self.patterns.len() {
             self.allocate(self.patterns[i], self.counts[i]);
         }
         let n0 = self.n0;
         self.allocate(0, n0);
+        for (i, &c) in self.order.iter().enumerate() {
+            self.size[c] = self.size_s[i];
+            for j in 0..k {
+                self.caught[c * k + j] = self.caught_s[j * st + i];
+            }
+        }
         // Capture probabilities given class members.
         for c in 0..self.classes {
             for j in 0..self.k {
@@ -325,29 +395,42 @@ impl Chain {
                 self.lambda[c * self.k + j] = beta(&mut self.rng, 1.0 + s, 1.0 + f);
             }
         }
-        // Stick-breaking weights, in logs: with α small, 1 − V_k is often far
-        // below the spacing of doubles near 1 (E ln(1 − V) = −40 for
-        // Beta(836, 0.03)), so V sampled directly rounds to 1 and ln(1 − V),
-        // which drives α's update, would be badly biased. V = G₁/(G₁ + G₂)
-        // from log-gamma variates keeps both logs exact.
+        // Stick-breaking weights, V = G₁/(G₁ + G₂). With α small and no one
+        // in the later classes, 1 − V_k is often far below the spacing of
+        // doubles near 1 (E ln(1 − V) = −40 for Beta(836, 0.03)), so V sampled
+        // directly rounds to 1 and ln(1 − V), which drives α's update, would
+        // be badly biased; then V comes from log-gamma variates, which keeps
+        // both logs exact. When G₂'s shape is at least 1 neither gamma can be
+        // tiny enough to matter and 1 − V = G₂/(G₁ + G₂) has no cancellation,
+        // so the plain variates do, without the logarithms and exponentials.
         let mut rest: u64 = self.size.iter().sum();
-        let mut ln_stick = 0.0f64;
+        let mut stick = 1.0f64;
         let mut log_rest = 0.0;
         for c in 0..self.classes {
             rest -= self.size[c];
             if c + 1 == self.classes {
-                self.v[c] = 1.0;
-                self.pi[c] = ln_stick.exp();
+                self.pi[c] = stick;
                 break;
             }
-            let g1 = ln_gamma_variate(&mut self.rng, 1.0 + self.size[c] as f64);
-            let g2 = ln_gamma_variate(&mut self.rng, self.alpha + rest as f64);
-            let total = log_sum_exp(g1, g2);
-            let (ln_v, ln_1mv) = (g1 - total, g2 - total);
-            self.v[c] = ln_v.exp();
-            self.pi[c] = (ln_stick + ln_v).exp();
-            ln_stick += ln_1mv;
-            log_rest += ln_1mv;
+            let shape1 = 1.0 + self.size[c] as f64;
+            let shape2 = self.alpha + rest as f64;
+            if shape2 >= 1.0 {
+                let x = gamma_at_least_one(&mut self.rng, shape1);
+                let y = gamma_at_least_one(&mut self.rng, shape2);
+                let t = x + y;
+                let one_minus_v = y / t;
+                self.pi[c] = stick * (x / t);
+                stick *= one_minus_v;
+                log_rest += one_minus_v.ln();
+            } else {
+                let g1 = ln_gamma_variate(&mut self.rng, shape1);
+                let g2 = ln_gamma_variate(&mut self.rng, shape2);
+                let total = log_sum_exp(g1, g2);
+                let (ln_v, ln_1mv) = (g1 - total, g2 - total);
+                self.pi[c] = stick * ln_v.exp();
+                stick *= ln_1mv.exp();
+                log_rest += ln_1mv;
+            }
         }
         // Concentration.
         if update_alpha {
@@ -365,10 +448,71 @@ impl Chain {
     }
 }
 
+/// xoshiro256++ (Blackman and Vigna, "Scrambled linear pseudorandom number
+/// generators", 2021): 256 bits of state, a few shifts and additions per
+/// 64-bit output, no buffer to refill. The sampler draws several hundred
+/// variates a sweep, and ChaCha8's block refills and buffer bookkeeping were
+/// a tenth of its time; ChaCha8 still seeds each chain's state.
+#[derive(Debug, Clone)]
+pub(crate) struct Xoshiro256pp {
+    s: [u64; 4],
+}
+
+impl Xoshiro256pp {
+    pub(crate) fn from_rng<R: RngCore + ?Sized>(seeder: &mut R) -> Xoshiro256pp {
+        let mut s = [0u64; 4];
+        for x in &mut s {
+            *x = seeder.next_u64();
+        }
+        if s == [0; 4] {
+            // The one state the generator cannot leave.
+            s[0] = 1;
+        }
+        Xoshiro256pp { s }
+    }
+}
+
+impl RngCore for Xoshiro256pp {
+    #[inline]
+    fn next_u64(&mut self) -> u64 {
+        let s = &mut self.s;
+        let out = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);
+        let t = s[1] << 17;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = s[3].rotate_left(45);
+        out
+    }
+
+    #[inline]
+    fn next_u32(&mut self) -> u32 {
+        (self.next_u64() >> 32) as u32
+    }
+
+    fn fill_bytes(&mut self, dst: &mut [u8]) {
+        for chunk in dst.chunks_mut(8) {
+            let x = self.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&x[..chunk.len()]);
+        }
+    }
+}
+
+/// `s[i] += m[i]` over rows whose length is a multiple of 4.
+fn add_chunks(s: &mut [u64], m: &[u64]) {
+    for (a, b) in s.chunks_exact_mut(4).zip(m.chunks_exact(4)) {
+        for t in 0..4 {
+            a[t] += b[t];
+        }
+    }
+}
+
 /// Beta(a, b) for a, b ≥ 1 (all the capture-probability updates need) as
 /// G₁/(G₁ + G₂): two Marsaglia–Tsang gamma draws cost less than rand_distr's
 /// Cheng sampler, which sets up its constants on every call.
-fn beta(rng: &mut ChaCha8Rng, a: f64, b: f64) -> f64 {
+fn beta<R: Rng + ?Sized>(rng: &mut R, a: f64, b: f64) -> f64 {
     if !(a >= 1.0 && b >= 1.0 && a.is_finite() && b.is_finite()) {
         // Not reached by the sampler; kept general and safe.
         return Beta::new(a, b).map_or(0.5, |d| d.sample(rng));
@@ -379,7 +523,7 @@ fn beta(rng: &mut ChaCha8Rng, a: f64, b: f64) -> f64 {
 }
 
 /// Gamma(shape, 1) for shape ≥ 1 (Marsaglia and Tsang 2000).
-fn gamma_at_least_one(rng: &mut ChaCha8Rng, shape: f64) -> f64 {
+fn gamma_at_least_one<R: Rng + ?Sized>(rng: &mut R, shape: f64) -> f64 {
     let d = shape - 1.0 / 3.0;
     let c = 1.0 / (9.0 * d).sqrt();
     loop {
@@ -399,28 +543,30 @@ fn gamma_at_least_one(rng: &mut ChaCha8Rng, shape: f64) -> f64 {
 
 /// ln of a Gamma(shape, 1) variate, accurate even when the variate itself
 /// underflows: below shape 1, Gamma(a) = Gamma(a + 1) · U^(1/a).
-fn ln_gamma_variate(rng: &mut ChaCha8Rng, shape: f64) -> f64 {
+fn ln_gamma_variate<R: Rng + ?Sized>(rng: &mut R, shape: f64) -> f64 {
     if shape >= 1.0 {
-        gamma(rng, shape, 1.0).max(f64::MIN_POSITIVE).ln()
+        gamma_at_least_one(rng, shape).max(f64::MIN_POSITIVE).ln()
     } else {
         let u: f64 = 1.0 - rng.random::<f64>(); // in (0, 1]
-        gamma(rng, shape + 1.0, 1.0).max(f64::MIN_POSITIVE).ln() + u.ln() / shape
+        gamma_at_least_one(rng, shape + 1.0)
+            .max(f64::MIN_POSITIVE)
+            .ln()
+            + u.ln() / shape
     }
 }
 
 fn log_sum_exp(a: f64, b: f64) -> f64 {
-    let m = a.max(b);
-    m + ((a - m).exp() + (b - m).exp()).ln()
+    a.max(b) + (-(a - b).abs()).exp().ln_1p()
 }
 
-fn gamma(rng: &mut ChaCha8Rng, shape: f64, scale: f64) -> f64 {
+fn gamma<R: Rng + ?Sized>(rng: &mut R, shape: f64, scale: f64) -> f64 {
     if shape <= 0.0 || scale <= 0.0 || !scale.is_finite() {
         return 0.0;
     }
     Gamma::new(shape, scale).map_or(0.0, |d| d.sample(rng))
 }
 
-fn poisson(rng: &mut ChaCha8Rng, mean: f64) -> u64 {
+fn poisson<R: Rng + ?Sized>(rng: &mut R, mean: f64) -> u64 {
     if mean <= 0.0 {
         return 0;
     }
@@ -429,61 +575,164 @@ fn poisson(rng: &mut ChaCha8Rng, mean: f64) -> u64 {
 }
 
 /// A Binomial(n, p) draw: inversion for small means, BTRD otherwise.
-pub(crate) fn binomial(rng: &mut ChaCha8Rng, n: u64, p: f64) -> u64 {
+///
+/// The bootstrap draws its multinomials with this; it keeps the switch to
+/// BTRD at a mean of 12, so its seeded draws stay those it always gave.
+pub(crate) fn binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
+    binomial_pq(rng, n, p, 1.0 - p, 12.0)
+}
+
+/// Reciprocals of 1..=64, so that inversion walks its probability mass
+/// function with multiplications instead of a chain of divisions.
+const RECIPROCALS: [f64; 65] = {
+    let mut t = [0.0; 65];
+    let mut i = 1;
+    while i < 65 {
+        t[i] = 1.0 / i as f64;
+        i += 1;
+    }
+    t
+};
+
+/// A Binomial(n, p) draw given p and q = 1 − p (the caller may know q more
+/// accurately than 1 − p).
+fn binomial_pq<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, q: f64, inversion_below: f64) -> u64 {
     if p <= 0.0 || n == 0 {
         return 0;
     }
-    if p >= 1.0 {
+    if q <= 0.0 {
         return n;
     }
-    if p > 0.5 {
-        return n - binomial(rng, n, 1.0 - p);
-    }
-    if (n as f64) * p < 12.0 {
-        // Inversion: walk the probability mass function from 0. With a mean
-        // below 12 this takes a dozen steps and one uniform, much cheaper than
-        // setting up BTPE; most class allocations in a sweep are like this.
-        let q = 1.0 - p;
-        let ratio = p / q;
-        let a = (n + 1) as f64 * ratio;
-        let mut f = q.powf(n as f64);
-        let mut u: f64 = rng.random();
-        let mut x = 0u64;
-        while u > f && x < n {
-            u -= f;
-            x += 1;
-            f *= a / x as f64 - ratio;
-            if f <= 0.0 {
-                break;
-            }
-        }
-        return x;
-    }
-    btrd(rng, n, p)
+    let (p, q, flip) = if p > 0.5 { (q, p, true) } else { (p, q, false) };
+    let x = if (n as i64 as f64) * p < inversion_below {
+        binv(rng, n, p, q)
+    } else {
+        btrd(rng, n, p, q)
+    };
+    if flip { n - x } else { x }
 }
 
-/// Binomial draw for n·p ≥ 12, p ≤ ½, by transformed rejection with decomposition
+/// Binomial(n, p) by inversion, p ≤ ½: walk the probability mass function
+/// from 0, about mean + 1 steps and one uniform. Most class allocations in a
+/// sweep are like this.
+#[inline]
+fn binv<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, q: f64) -> u64 {
+    let nf = n as i64 as f64;
+    let mut u: f64 = rng.random();
+    // P(0) = q^n ≥ 1 − n p (Bernoulli's inequality): below that bound the
+    // draw is 0 without computing q^n. Light classes, whose mean is well
+    // below 1, mostly end here.
+    if u <= 1.0 - nf * p {
+        return 0;
+    }
+    let ratio = p / q;
+    let a = (nf + 1.0) * ratio;
+    let mut f = pow_u64(q, n);
+    let mut x = 0u64;
+    // The reciprocals' table covers the first 64 steps; with a mean below 30
+    // the walk goes beyond them less than once in 10^7 draws.
+    let table_end = n.min(64);
+    // Two steps at a time: P(x + 2) = P(x) · (g₁ g₂) with g₁ g₂ computed
+    // aside, so the chain of dependent multiplications is half as long; the
+    // walk stops at x or x + 1 depending on u against P(x).
+    while x + 2 <= table_end {
+        let g1 = a * RECIPROCALS[x as usize + 1] - ratio;
+        let g2 = a * RECIPROCALS[x as usize + 2] - ratio;
+        let pair = f + f * g1;
+        if u <= pair {
+            return x + u64::from(u > f);
+        }
+        u -= pair;
+        f *= g1 * g2;
+        x += 2;
+    }
+    while u > f && x < table_end {
+        u -= f;
+        x += 1;
+        f *= a * RECIPROCALS[x as usize] - ratio;
+    }
+    while u > f && x < n && f > 0.0 {
+        u -= f;
+        x += 1;
+        f *= a / x as i64 as f64 - ratio;
+    }
+    x
+}
+
+/// `x^n` by repeated squaring: relative error about n ulps, the same as the
+/// error `x` itself carries into `x^n`, at a fraction of `powf`'s cost.
+fn pow_u64(mut x: f64, mut n: u64) -> f64 {
+    let mut r = 1.0f64;
+    // Two bits of n a step: r *= 1, x, x² or x³ (picked by index: the bits
+    // are random, a branch on them would be mispredicted half the time).
+    while n > 0 {
+        let x2 = x * x;
+        let pick = [1.0, x, x2, x2 * x];
+        r *= pick[(n & 3) as usize];
+        x = x2 * x2;
+        n >>= 2;
+    }
+    r
+}
+
+/// `x.floor()` for |x| < 2^63, without a libm call (x86-64's baseline has no
+/// rounding instruction).
+fn floor_fast(x: f64) -> f64 {
+    let t = x as i64 as f64;
+    if t > x { t - 1.0 } else { t }
+}
+
+/// Binomial draw for n·p ≥ 10, p ≤ ½, by transformed rejection with decomposition
 /// (BTRD, Hörmann 1993): about 1.2 uniforms per draw, no per-call tables.
-fn btrd(rng: &mut ChaCha8Rng, n: u64, p: f64) -> u64 {
-    let nf = n as f64;
-    let q = 1.0 - p;
-    let m = ((nf + 1.0) * p).floor();
-    let r = p / q;
-    let nr = (nf + 1.0) * r;
-    let npq = nf * p * q;
-    let spq = npq.sqrt();
+#[inline]
+fn btrd<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, q: f64) -> u64 {
+    // The first try, inlined: about two draws in three are accepted at once
+    // from the central region, which needs only b, a, c and 1/v_r.
+    let nf = n as i64 as f64;
+    let spq = (nf * p * q).sqrt();
     let b = 1.15 + 2.53 * spq;
     let a = -0.0873 + 0.0248 * b + 0.01 * p;
     let c = nf * p + 0.5;
+    // v_r = 0.92 − 4.2/b, so 1/v_r = b/(0.92 b − 4.2).
+    let inv_vr = b / (0.92 * b - 4.2);
+    let v: f64 = rng.random();
+    let w = v * inv_vr;
+    if w <= 0.86 {
+        let u = w - 0.43;
+        return floor_fast((2.0 * a / (0.5 - u.abs()) + b) * u + c) as u64;
+    }
+    btrd_rest(rng, n, p, q, spq, b, a, c, v)
+}
+
+/// BTRD from its first uniform `v0` on, once the quick acceptance failed.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn btrd_rest<R: Rng + ?Sized>(
+    rng: &mut R,
+    n: u64,
+    p: f64,
+    q: f64,
+    spq: f64,
+    b: f64,
+    a: f64,
+    c: f64,
+    v0: f64,
+) -> u64 {
+    let nf = n as i64 as f64;
+    let m = floor_fast((nf + 1.0) * p);
+    let r = p / q;
+    let nr = (nf + 1.0) * r;
+    let npq = nf * p * q;
     let alpha = (2.83 + 5.1 / b) * spq;
     let vr = 0.92 - 4.2 / b;
     let urvr = 0.86 * vr;
+    let mut next = Some(v0);
     loop {
-        let mut v: f64 = rng.random();
+        let mut v: f64 = next.take().unwrap_or_else(|| rng.random());
         let u;
         if v <= urvr {
             let u = v / vr - 0.43;
-            return ((2.0 * a / (0.5 - u.abs()) + b) * u + c).floor() as u64;
+            return floor_fast((2.0 * a / (0.5 - u.abs()) + b) * u + c) as u64;
         }
         if v >= vr {
             u = rng.random::<f64>() - 0.5;
@@ -493,7 +742,7 @@ fn btrd(rng: &mut ChaCha8Rng, n: u64, p: f64) -> u64 {
             v = rng.random::<f64>() * vr;
         }
         let us = 0.5 - u.abs();
-        let kf = ((2.0 * a / us + b) * u + c).floor();
+        let kf = floor_fast((2.0 * a / us + b) * u + c);
         if kf < 0.0 || kf > nf {
             continue;
         }
@@ -530,17 +779,25 @@ fn btrd(rng: &mut ChaCha8Rng, n: u64, p: f64) -> u64 {
         if lv > t + rho {
             continue;
         }
-        let nm = nf - m + 1.0;
-        let h = (m + 0.5) * ((m + 1.0) / (r * nm)).ln() + stirling_tail(m) + stirling_tail(nf - m);
-        let nk = nf - kf + 1.0;
-        if lv
-            <= h + (nf + 1.0) * (nm / nk).ln() + (kf + 0.5) * (nk * r / (kf + 1.0)).ln()
-                - stirling_tail(kf)
-                - stirling_tail(nf - kf)
-        {
+        if lv <= btrd_log_ratio(nf, m, r, kf) {
             return kf as u64;
         }
     }
+}
+
+/// ln f(k)/f(m) for BTRD's final test, with Stirling corrections. Out of line
+/// and cold: inlined, the compiler hoists its loop-invariant half (a
+/// logarithm and two corrections) in front of the loop, where every draw
+/// pays for it although few reach this test.
+#[cold]
+#[inline(never)]
+fn btrd_log_ratio(nf: f64, m: f64, r: f64, kf: f64) -> f64 {
+    let nm = nf - m + 1.0;
+    let h = (m + 0.5) * ((m + 1.0) / (r * nm)).ln() + stirling_tail(m) + stirling_tail(nf - m);
+    let nk = nf - kf + 1.0;
+    h + (nf + 1.0) * (nm / nk).ln() + (kf + 0.5) * (nk * r / (kf + 1.0)).ln()
+        - stirling_tail(kf)
+        - stirling_tail(nf - kf)
 }
 
 /// ln k! − [(k + ½) ln(k + 1) − (k + 1) + ½ ln 2π], the error of Stirling's formula.
@@ -782,47 +1039,93 @@ mod sampler_tests {
             (100, 0.5),
             (40, 0.9),
         ] {
-            let draws = 400_000usize;
-            let mut hist = std::collections::HashMap::<u64, u64>::new();
-            for _ in 0..draws {
-                let x = binomial(&mut rng, n, p);
-                *hist.entry(x).or_default() += 1;
-            }
-            let lnf = |k: u64| crate::linalg::ln_factorial(k as f64);
-            let pmf = |k: u64| {
-                (lnf(n) - lnf(k) - lnf(n - k) + k as f64 * p.ln() + (n - k) as f64 * (1.0 - p).ln())
-                    .exp()
-            };
-            // Cells with expected count ≥ 20; the tails pooled into one cell.
-            let (mut chi2, mut cells, mut tail_obs, mut tail_exp) = (0.0, 0usize, 0.0, 0.0);
-            for k in 0..=n {
-                let e = pmf(k) * draws as f64;
-                let o = *hist.get(&k).unwrap_or(&0) as f64;
-                if e >= 20.0 {
-                    chi2 += (o - e).powi(2) / e;
-                    cells += 1;
-                } else {
-                    tail_obs += o;
-                    tail_exp += e;
-                }
-            }
-            if tail_exp > 0.0 {
-                chi2 += (tail_obs - tail_exp).powi(2) / tail_exp;
-                cells += 1;
-            }
-            // Mean df, sd sqrt(2 df): allow 5 sd.
-            let df = (cells - 1) as f64;
-            assert!(
-                chi2 < df + 5.0 * (2.0 * df).sqrt(),
-                "n={n} p={p}: chi2 {chi2:.1} on {df} df"
-            );
+            chi_square(n, p, || binomial(&mut rng, n, p));
         }
+    }
+
+    /// The same for the sampler's binomials, which invert up to a mean of 30
+    /// and are given 1 − p separately.
+    #[test]
+    fn sampler_binomial_distribution() {
+        let mut rng = Xoshiro256pp::from_rng(&mut ChaCha8Rng::seed_from_u64(12));
+        for &(n, p) in &[
+            (60u64, 0.35),
+            (2000, 0.012),
+            (90, 0.75),
+            (3000, 0.99),
+            (400, 0.1),
+            (25, 0.5),
+            (5000, 0.0001),
+            (40, 0.01),
+            (300, 0.9995),
+        ] {
+            chi_square(n, p, || {
+                binomial_pq(&mut rng, n, p, 1.0 - p, INVERSION_BELOW)
+            });
+        }
+    }
+
+    fn chi_square(n: u64, p: f64, mut draw: impl FnMut() -> u64) {
+        let draws = 400_000usize;
+        let mut hist = std::collections::HashMap::<u64, u64>::new();
+        for _ in 0..draws {
+            *hist.entry(draw()).or_default() += 1;
+        }
+        let lnf = |k: u64| crate::linalg::ln_factorial(k as f64);
+        let pmf = |k: u64| {
+            (lnf(n) - lnf(k) - lnf(n - k) + k as f64 * p.ln() + (n - k) as f64 * (1.0 - p).ln())
+                .exp()
+        };
+        // Cells with expected count ≥ 20; the tails pooled into one cell.
+        let (mut chi2, mut cells, mut tail_obs, mut tail_exp) = (0.0, 0usize, 0.0, 0.0);
+        for k in 0..=n {
+            let e = pmf(k) * draws as f64;
+            let o = *hist.get(&k).unwrap_or(&0) as f64;
+            if e >= 20.0 {
+                chi2 += (o - e).powi(2) / e;
+                cells += 1;
+            } else {
+                tail_obs += o;
+                tail_exp += e;
+            }
+        }
+        if tail_exp > 0.0 {
+            chi2 += (tail_obs - tail_exp).powi(2) / tail_exp;
+            cells += 1;
+        }
+        // Mean df, sd sqrt(2 df): allow 5 sd.
+        let df = (cells - 1) as f64;
+        assert!(
+            chi2 < df + 5.0 * (2.0 * df).sqrt(),
+            "n={n} p={p}: chi2 {chi2:.1} on {df} df"
+        );
     }
 }
 
 #[cfg(test)]
 mod beta_tests {
     use super::*;
+
+    /// The reference implementation's first outputs from the state 1, 2, 3, 4.
+    #[test]
+    fn xoshiro_matches_the_reference() {
+        let mut rng = Xoshiro256pp { s: [1, 2, 3, 4] };
+        let expected: [u64; 10] = [
+            41_943_041,
+            58_720_359,
+            3_588_806_011_781_223,
+            3_591_011_842_654_386,
+            9_228_616_714_210_784_205,
+            9_973_669_472_204_895_162,
+            14_011_001_112_246_962_877,
+            12_406_186_145_184_390_807,
+            15_849_039_046_786_891_736,
+            10_450_023_813_501_588_000,
+        ];
+        for e in expected {
+            assert_eq!(rng.next_u64(), e);
+        }
+    }
 
     #[test]
     fn beta_moments() {
