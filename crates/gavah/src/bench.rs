@@ -309,6 +309,45 @@ fn bundle_exchange(dir: &Path, db: &Path, out: &mut impl Write) -> anyhow::Resul
         import_s,
         r.merged as f64 / import_s
     )?;
+    // Live sync of a small difference between the two stores, now equal:
+    // 100 new rows on A (102 entries with their source and batch), the
+    // same rows as another list's, so new entries with familiar content.
+    let extra = dir.join("bench-extra.csv");
+    write_csv(&extra, 100)?;
+    a.import(
+        &ImportRequest {
+            file: extra.clone(),
+            kind: ImportKind::People,
+            source: Some("Benchmark extra list".into()),
+            source_type: Some(gavah_core::SourceType::Media),
+            ..ImportRequest::default()
+        },
+        &NoProgress,
+    )?;
+    let mut sessions = gavah_app::LiveSessions::default();
+    let t = Instant::now();
+    let live = a.live_sync(
+        &ka,
+        &ra,
+        kb.public(),
+        |body| {
+            b.live_answer(&kb, &rb, &mut sessions, &body, now)
+                .map_err(|e| e.to_string())
+        },
+        now,
+        &NoProgress,
+    )?;
+    let d = live.pushed + live.fetched;
+    writeln!(
+        out,
+        "live sync, {} entries a side, d = {d}: {} round trips, reconciliation {} bytes = {:.1} bytes per difference; {} sealed bytes in all, {:.2} s",
+        bundle.entries,
+        live.round_trips,
+        live.reconcile_bytes,
+        live.reconcile_bytes as f64 / d.max(1) as f64,
+        live.bytes_sent + live.bytes_received,
+        t.elapsed().as_secs_f64()
+    )?;
     drop(b);
     let _ = std::fs::remove_file(&other);
     Ok(())
