@@ -10,4 +10,5 @@
 pub mod bundle;
 pub mod chunk;
 pub mod live;
+pub mod lock;
 pub mod reconcile;

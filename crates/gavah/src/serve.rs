@@ -40,9 +40,9 @@ pub struct ExportArgs {
 
 pub fn serve(a: &ServeArgs, config: &Config, out: &mut impl Write) -> anyhow::Result<ExitCode> {
     let live = if a.sync {
-        let (secret, ring) = crate::sync::load_keys(config)?;
+        let keys = crate::sync::load_keys(config)?;
         let app = crate::cli::open(config)?;
-        Some(gavah_web::live::LiveNode::new(app, secret, ring))
+        Some(gavah_web::live::LiveNode::new(app, keys.secret, keys.ring))
     } else {
         None
     };

@@ -9,7 +9,7 @@ use crate::config::Config;
 use anyhow::{Context, bail};
 use gavah_sync::bundle::{NodePublicKey, NodeSecret, PrekeyPolicy, PrekeyRing, public_key_qr_png};
 use gavah_sync::chunk::{Channel, DEFAULT_EXTRA_PERCENT, join_files, split, write_dir};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -84,6 +84,15 @@ pub enum NodeCommand {
     /// List trusted and revoked peers, and unknown keys whose entries wait in
     /// quarantine.
     Peers,
+    /// Lock this node's key and prekeys under a passphrase: the plain files are
+    /// overwritten and removed, and every command that needs the keys asks for
+    /// the passphrase (or reads GAVAH_PASSPHRASE). For a device that may be
+    /// seized powered off. A running `gavah serve --sync` keeps its keys in
+    /// memory until stopped.
+    Lock,
+    /// Unlock the key files for good (an unattended server that must restart
+    /// on its own).
+    Unlock,
     /// Destroy this node's key and its store beyond recovery by this tool:
     /// every file is overwritten with random bytes, flushed to disk, then
     /// removed. For a device about to be seized.
@@ -206,26 +215,94 @@ pub fn prekeys_path(config: &Config) -> PathBuf {
     PathBuf::from(p)
 }
 
-/// This node's secret key and prekeys.
-pub fn load_keys(config: &Config) -> anyhow::Result<(NodeSecret, PrekeyRing)> {
-    Ok((load_secret(config)?, load_ring(config)?))
+/// This node's secret key and prekeys, and the passphrase they were locked
+/// with, if they were (`gavah node lock`), to lock the prekeys again on save.
+pub struct Keys {
+    pub secret: NodeSecret,
+    pub ring: PrekeyRing,
+    passphrase: Option<Zeroizing<String>>,
 }
 
-fn load_ring(config: &Config) -> anyhow::Result<PrekeyRing> {
-    let path = prekeys_path(config);
-    if !path.exists() {
-        return Ok(PrekeyRing::new(PrekeyPolicy::default()));
+type Zeroizing<T> = zeroize::Zeroizing<T>;
+
+/// The passphrase of locked key files: `GAVAH_PASSPHRASE`, else asked on the
+/// terminal (twice when `confirm`).
+fn passphrase(why: &str, confirm: bool) -> anyhow::Result<Zeroizing<String>> {
+    if let Ok(p) = std::env::var("GAVAH_PASSPHRASE") {
+        return Ok(Zeroizing::new(p));
     }
-    let bytes = zeroize::Zeroizing::new(
-        std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?,
+    if !std::io::stdin().is_terminal() {
+        bail!("{why}: give the passphrase on a terminal or in GAVAH_PASSPHRASE");
+    }
+    let first = Zeroizing::new(
+        rpassword::prompt_password(format!("{why}. Passphrase: "))
+            .context("cannot read the passphrase")?,
     );
-    PrekeyRing::from_bytes(&bytes)
-        .with_context(|| format!("{} is not a prekey file", path.display()))
+    if confirm {
+        let again = Zeroizing::new(
+            rpassword::prompt_password("The same passphrase again: ")
+                .context("cannot read the passphrase")?,
+        );
+        if *again != *first {
+            bail!("the two passphrases differ; nothing was changed");
+        }
+    }
+    Ok(first)
 }
 
-fn save_ring(config: &Config, ring: &mut PrekeyRing, now: u64) -> anyhow::Result<()> {
-    ring.prune(now);
-    crate::files::write_whole(&prekeys_path(config), &ring.to_bytes(), true)
+/// Reads a key file, unlocking it if it is locked (asking for the
+/// passphrase once per command).
+fn read_key_file(
+    path: &Path,
+    passphrase_held: &mut Option<Zeroizing<String>>,
+) -> anyhow::Result<Zeroizing<Vec<u8>>> {
+    let bytes = Zeroizing::new(std::fs::read(path).with_context(|| {
+        format!(
+            "cannot read this node's key {}; make one with `gavah node init`",
+            path.display()
+        )
+    })?);
+    if !gavah_sync::lock::is_locked(&bytes) {
+        return Ok(bytes);
+    }
+    if passphrase_held.is_none() {
+        *passphrase_held = Some(passphrase("this node's keys are locked", false)?);
+    }
+    let p = passphrase_held.as_ref().map_or(&[][..], |p| p.as_bytes());
+    gavah_sync::lock::unlock(&bytes, p).with_context(|| format!("cannot unlock {}", path.display()))
+}
+
+/// This node's keys.
+pub fn load_keys(config: &Config) -> anyhow::Result<Keys> {
+    let mut held = None;
+    let secret = secret_from(config, &mut held)?;
+    let path = prekeys_path(config);
+    let ring = if path.exists() {
+        let bytes = read_key_file(&path, &mut held)?;
+        PrekeyRing::from_bytes(&bytes)
+            .with_context(|| format!("{} is not a prekey file", path.display()))?
+    } else {
+        PrekeyRing::new(PrekeyPolicy::default())
+    };
+    Ok(Keys {
+        secret,
+        ring,
+        passphrase: held,
+    })
+}
+
+impl Keys {
+    /// Prunes expired prekeys and writes the ring back (locked again if it
+    /// was locked).
+    fn save_ring(&mut self, config: &Config, now: u64) -> anyhow::Result<()> {
+        self.ring.prune(now);
+        let plain = self.ring.to_bytes();
+        let bytes = match &self.passphrase {
+            Some(p) => Zeroizing::new(gavah_sync::lock::lock(&plain, p.as_bytes())?),
+            None => Zeroizing::new(plain.to_vec()),
+        };
+        crate::files::write_whole(&prekeys_path(config), &bytes, true)
+    }
 }
 
 fn now_s() -> u64 {
@@ -260,15 +337,35 @@ fn resolve_peer(app: &gavah_app::App, text: &str) -> anyhow::Result<NodePublicKe
     }
 }
 
-fn load_secret(config: &Config) -> anyhow::Result<NodeSecret> {
+fn secret_from(
+    config: &Config,
+    held: &mut Option<Zeroizing<String>>,
+) -> anyhow::Result<NodeSecret> {
     let path = key_path(config);
-    let bytes = zeroize::Zeroizing::new(std::fs::read(&path).with_context(|| {
+    let bytes = read_key_file(&path, held)?;
+    NodeSecret::from_bytes(&bytes).with_context(|| format!("{} is not a node key", path.display()))
+}
+
+fn load_secret(config: &Config) -> anyhow::Result<NodeSecret> {
+    secret_from(config, &mut None)
+}
+
+/// Replaces a key file by `bytes` without leaving the old content on disk:
+/// the new file is written beside it and flushed, the old one overwritten
+/// with random bytes and removed, and the new one renamed into place.
+fn replace_key_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut staged = path.as_os_str().to_owned();
+    staged.push(".new");
+    let staged = PathBuf::from(staged);
+    crate::files::write_whole(&staged, bytes, true)?;
+    shred(path)?;
+    std::fs::rename(&staged, path).with_context(|| {
         format!(
-            "cannot read this node's key {}; make one with `gavah node init`",
+            "cannot move {} to {}; rename it by hand",
+            staged.display(),
             path.display()
         )
-    })?);
-    NodeSecret::from_bytes(&bytes).with_context(|| format!("{} is not a node key", path.display()))
+    })
 }
 
 pub fn node(c: &NodeCommand, config: &Config, out: &mut impl Write) -> anyhow::Result<ExitCode> {
@@ -343,6 +440,50 @@ pub fn node(c: &NodeCommand, config: &Config, out: &mut impl Write) -> anyhow::R
                     .unwrap_or_default()
             )?;
             print_released(out, &r)?;
+        }
+        NodeCommand::Lock => {
+            let files: Vec<PathBuf> = [key_path(config), prekeys_path(config)]
+                .into_iter()
+                .filter(|p| p.exists())
+                .collect();
+            if files.is_empty() {
+                bail!("this node has no keys to lock; make them with `gavah node init`");
+            }
+            let mut plain = Vec::new();
+            for f in &files {
+                let bytes = Zeroizing::new(
+                    std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?,
+                );
+                if gavah_sync::lock::is_locked(&bytes) {
+                    bail!("{} is locked already", f.display());
+                }
+                plain.push(bytes);
+            }
+            let p = passphrase("lock this node's keys", true)?;
+            if p.chars().count() < 8 {
+                bail!(
+                    "a passphrase of fewer than 8 characters is too easy to guess; nothing was changed"
+                );
+            }
+            for (f, bytes) in files.iter().zip(&plain) {
+                let locked = gavah_sync::lock::lock(bytes, p.as_bytes())?;
+                replace_key_file(f, &locked)?;
+                writeln!(out, "locked {}", f.display())?;
+            }
+        }
+        NodeCommand::Unlock => {
+            let mut held = None;
+            for f in [key_path(config), prekeys_path(config)] {
+                if !f.exists() {
+                    continue;
+                }
+                let bytes = read_key_file(&f, &mut held)?;
+                replace_key_file(&f, &bytes)?;
+                writeln!(out, "unlocked {}", f.display())?;
+            }
+            if held.is_none() {
+                bail!("this node's keys are not locked");
+            }
         }
         NodeCommand::Peers => {
             let app = crate::cli::open(config)?;
@@ -453,8 +594,7 @@ fn export(a: &ExportArgs, config: &Config, out: &mut impl Write) -> anyhow::Resu
         Some(s) => parse_since(s)?,
         None => gavah_app::Since::Acknowledged,
     };
-    let secret = load_secret(config)?;
-    let mut ring = load_ring(config)?;
+    let mut keys = load_keys(config)?;
     let mut app = crate::cli::open(config)?;
     let to =
         a.to.iter()
@@ -467,8 +607,8 @@ fn export(a: &ExportArgs, config: &Config, out: &mut impl Write) -> anyhow::Resu
     let now = now_s();
     let r = app.export_bundle(
         &mut gavah_app::NodeKeys {
-            secret: &secret,
-            ring: &mut ring,
+            secret: &keys.secret,
+            ring: &mut keys.ring,
         },
         &to,
         since,
@@ -476,7 +616,7 @@ fn export(a: &ExportArgs, config: &Config, out: &mut impl Write) -> anyhow::Resu
     )?;
     // The ring first: a bundle sealed to prekeys this node forgot would still
     // open, but a prekey announced and then lost could never open bundles.
-    save_ring(config, &mut ring, now)?;
+    keys.save_ring(config, now)?;
     crate::files::write_whole(&a.out, &r.bytes, false)?;
     writeln!(
         out,
@@ -583,8 +723,7 @@ fn import(
     show_progress: bool,
     out: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
-    let secret = load_secret(config)?;
-    let mut ring = load_ring(config)?;
+    let mut keys = load_keys(config)?;
     let mut app = crate::cli::open(config)?;
     let bundles = import_inputs(&a.inputs, out)?;
     if bundles.is_empty() {
@@ -595,8 +734,8 @@ fn import(
         let r = app
             .import_bundle(
                 &mut gavah_app::NodeKeys {
-                    secret: &secret,
-                    ring: &mut ring,
+                    secret: &keys.secret,
+                    ring: &mut keys.ring,
                 },
                 bytes.as_slice(),
                 bytes.len() as u64,
@@ -604,7 +743,7 @@ fn import(
                 &crate::progress::Bar::new(show_progress),
             )
             .with_context(|| label.clone())?;
-        save_ring(config, &mut ring, now)?;
+        keys.save_ring(config, now)?;
         let from = r
             .sender_name
             .clone()
@@ -741,14 +880,14 @@ pub fn live_sync(
     show_progress: bool,
     out: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
-    let (secret, ring) = load_keys(config)?;
+    let keys = load_keys(config)?;
     let mut app = crate::cli::open(config)?;
     let peer = resolve_peer(&app, &a.peer)?;
     let client = gavah_web::live::Client::new(&a.url).map_err(|e| anyhow::anyhow!(e))?;
     let t = std::time::Instant::now();
     let r = app.live_sync(
-        &secret,
-        &ring,
+        &keys.secret,
+        &keys.ring,
         &peer,
         |body| client.post(body),
         now_s(),

@@ -624,3 +624,66 @@ fn two_served_nodes_sync_live_and_resume_after_the_link_is_cut() {
         .fails()
         .assert_stderr_has(&["does not trust the key"]);
 }
+
+#[test]
+fn locked_keys_need_the_passphrase_and_leave_no_plain_copy() {
+    let (a, b, _) = three_nodes();
+    a.trust(&b, "b");
+    b.trust(&a, "a");
+    let key_file = std::path::PathBuf::from(format!("{}.node-key", a.dir.db().display()));
+    let plain = std::fs::read(&key_file).expect("the key file");
+    // A hard link keeps the old file's blocks reachable, so the test sees
+    // whether locking overwrote them.
+    let old = a.dir.join("old-key");
+    std::fs::hard_link(&key_file, &old).expect("a hard link");
+
+    a.dir
+        .cmd(["node", "lock"])
+        .env("GAVAH_PASSPHRASE", "short")
+        .fails()
+        .assert_stderr_has(&["fewer than 8 characters"]);
+    let r = a
+        .dir
+        .cmd(["node", "lock"])
+        .env("GAVAH_PASSPHRASE", "a long enough passphrase")
+        .ok();
+    assert!(r.stdout.contains("locked"), "{r}");
+    let locked = std::fs::read(&key_file).expect("the locked key file");
+    assert!(!locked.windows(plain.len()).any(|w| w == plain.as_slice()));
+    assert_ne!(std::fs::read(&old).expect("the old blocks"), plain);
+
+    // Without the passphrase, nothing that needs the key runs.
+    a.dir
+        .cmd(["node", "key"])
+        .fails()
+        .assert_stderr_has(&["locked", "GAVAH_PASSPHRASE"]);
+    a.dir
+        .cmd(["node", "key"])
+        .env("GAVAH_PASSPHRASE", "a wrong passphrase")
+        .fails()
+        .assert_stderr_has(&["passphrase is wrong"]);
+    let list = a.dir.fixture("people.tsv");
+    a.dir.import(&list, "Group B", &[]);
+    let out = a.dir.join("a1.bundle");
+    a.dir
+        .cmd(["bundle", "export", "--to", "b", "--out"])
+        .arg(&out)
+        .env("GAVAH_PASSPHRASE", "a long enough passphrase")
+        .ok();
+    // The prekeys made by that export were saved locked too.
+    let prekeys = std::path::PathBuf::from(format!("{}.prekeys", a.dir.db().display()));
+    assert!(
+        std::fs::read(&prekeys)
+            .expect("prekeys")
+            .starts_with(b"GVHLOCK1")
+    );
+    let r = b.import(&out);
+    assert!(count(&r, "merged") > 0, "{r}");
+
+    a.dir
+        .cmd(["node", "unlock"])
+        .env("GAVAH_PASSPHRASE", "a long enough passphrase")
+        .ok();
+    assert_eq!(std::fs::read(&key_file).expect("the key file"), plain);
+    a.dir.cmd(["node", "key"]).ok();
+}

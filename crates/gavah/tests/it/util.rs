@@ -93,7 +93,13 @@ impl Dir {
         S: AsRef<OsStr>,
     {
         let mut cmd = Command::new(bin());
-        for var in ["GAVAH_CONFIG", "GAVAH_LOG", "GAVAH_DB", "GAVAH_AUTHOR"] {
+        for var in [
+            "GAVAH_CONFIG",
+            "GAVAH_LOG",
+            "GAVAH_DB",
+            "GAVAH_AUTHOR",
+            "GAVAH_PASSPHRASE",
+        ] {
             cmd.env_remove(var);
         }
         cmd.env("GAVAH_DB", &self.db)
