@@ -308,6 +308,11 @@ impl App {
                 crate::sync::fingerprint(&peer.signer().0)
             )));
         }
+        if self.forgets_sent()? {
+            return Err(AppError::Invalid(
+                "this node forgets what it sends (`gavah node forget-sent on`), and a live sync would fetch it back; exchange bundles instead".into(),
+            ));
+        }
         let mut report = LiveReport::default();
         let token = random_token()?;
         let mut round_trip = |request: &Request,

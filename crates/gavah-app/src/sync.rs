@@ -24,6 +24,9 @@ use gavah_sync::bundle::{
 use std::collections::HashMap;
 use std::io::Read;
 
+/// The meta key that makes exports forget what they send.
+const FORGET_SENT: &str = "forget_sent";
+
 /// This node's keys, as the CLI loads them from their files.
 pub struct NodeKeys<'a> {
     pub secret: &'a NodeSecret,
@@ -58,6 +61,8 @@ pub struct ExportReport {
     pub signed_now: u64,
     /// Other nodes' entries held without a signature, left out.
     pub unsigned_skipped: u64,
+    /// The entries sent were forgotten here (`gavah node forget-sent on`).
+    pub forgotten: bool,
     /// For each recipient, whether its bundle key was a prekey (forward
     /// secrecy) or its long-term key.
     pub sealed_to: Vec<(NodePublicKey, bool)>,
@@ -241,6 +246,8 @@ fn body_json(canonical: &[u8]) -> Option<&[u8]> {
 /// Stored entries made ready to send.
 pub(crate) struct SignedBatch {
     pub entries: Vec<SignedEntry>,
+    /// Their ids, in the same order.
+    pub ids: Vec<EntryId>,
     pub own: u64,
     pub signed_now: u64,
     pub unsigned_skipped: u64,
@@ -258,6 +265,7 @@ pub(crate) fn sign_stored(
     let own_signer = me.public().signer().0;
     let mut batch = SignedBatch {
         entries: Vec::with_capacity(stored.len()),
+        ids: Vec::with_capacity(stored.len()),
         own: 0,
         signed_now: 0,
         unsigned_skipped: 0,
@@ -280,6 +288,7 @@ pub(crate) fn sign_stored(
         };
         batch.own += u64::from(own);
         batch.entries.push(signed);
+        batch.ids.push(s.entry.id);
     }
     Ok(batch)
 }
@@ -467,12 +476,14 @@ impl App {
             own: 0,
             signed_now: 0,
             unsigned_skipped: 0,
+            forgotten: false,
             sealed_to: Vec::new(),
         };
         let signed = sign_stored(&mut w, me, own_node, stored)?;
         report.signed_now = signed.signed_now;
         report.unsigned_skipped = signed.unsigned_skipped;
         report.own = signed.own;
+        let sent_ids = signed.ids;
         let entries = signed.entries;
         report.entries = entries.len() as u64;
         // The acknowledgement, and the ranges this bundle carries in full.
@@ -514,10 +525,37 @@ impl App {
             .iter()
             .map(|(k, to)| (*k, matches!(to, SealedTo::Prekey { .. })))
             .collect();
+        // A collector that keeps what it sent only as ciphertext forgets the
+        // entries now, keeping the sealed bundle in its outbox.
+        report.forgotten = w.meta(FORGET_SENT)?.is_some() && !sent_ids.is_empty();
+        if report.forgotten {
+            w.forget_sent(&sent_ids, &sealed.id.0, &sealed.bytes, now_ms())?;
+        }
         report.bytes = sealed.bytes;
         // The signatures made are kept only if the bundle was made.
         w.commit()?;
+        if report.forgotten {
+            self.store.scrub()?;
+        }
         Ok(report)
+    }
+
+    /// Makes this node forget the entries it exports (keeping the sealed
+    /// bundles only), or stop doing so.
+    pub fn set_forget_sent(&mut self, on: bool) -> Result<(), AppError> {
+        let mut w = self.store.writer()?;
+        if on {
+            w.set_meta(FORGET_SENT, "1")?;
+        } else {
+            w.delete_meta(FORGET_SENT)?;
+        }
+        w.commit()?;
+        Ok(())
+    }
+
+    /// Whether this node forgets what it exports.
+    pub fn forgets_sent(&self) -> Result<bool, AppError> {
+        Ok(self.store.meta(FORGET_SENT)?.is_some())
     }
 
     /// Opens a bundle addressed to this node, checks every signature and id,

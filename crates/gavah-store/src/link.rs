@@ -348,6 +348,13 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// Removes a meta value.
+    pub fn delete_meta(&mut self, key: &str) -> Result<(), StoreError> {
+        self.conn()?
+            .execute("DELETE FROM meta WHERE key = ?1", [key])?;
+        Ok(())
+    }
+
     /// A meta value in this transaction.
     pub fn meta(&mut self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(self

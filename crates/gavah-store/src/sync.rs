@@ -62,6 +62,15 @@ pub struct QuarantineGroup {
     pub last_ms: u64,
 }
 
+/// A sealed bundle kept in the outbox of a node that forgets what it sends.
+#[derive(Debug, Clone)]
+pub struct KeptBundle {
+    pub id: [u8; 16],
+    pub bytes: Vec<u8>,
+    pub made_ms: u64,
+    pub entries: u64,
+}
+
 /// A bundle imported earlier.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeenBundle {
@@ -167,6 +176,42 @@ fn coverage(conn: &Connection) -> Result<HashMap<NodeId, Vec<(u64, u64)>>, Store
 }
 
 impl Store {
+    /// Rewrites the file without the content of deleted rows (after
+    /// [`Writer::forget_sent`]): deleted cells are zeroed, the file is rebuilt
+    /// by `VACUUM`, and the write-ahead log is emptied and truncated.
+    pub fn scrub(&self) -> Result<(), StoreError> {
+        self.conn().execute_batch(
+            "PRAGMA secure_delete = ON; VACUUM; PRAGMA wal_checkpoint(TRUNCATE); PRAGMA secure_delete = OFF;",
+        )?;
+        Ok(())
+    }
+
+    /// Sealed bundles kept in the outbox, newest first.
+    pub fn outbox(&self) -> Result<Vec<KeptBundle>, StoreError> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT id, bytes, made_ms, entries FROM outbox ORDER BY made_ms DESC")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, bytes, made, n) = row?;
+            out.push(KeptBundle {
+                id: array(id, "outbox.id")?,
+                bytes,
+                made_ms: u64_of(made),
+                entries: u64_of(n),
+            });
+        }
+        Ok(out)
+    }
+
     /// Every peer, trusted or revoked.
     pub fn peers(&self) -> Result<Vec<Peer>, StoreError> {
         peers(self.conn())
@@ -576,6 +621,40 @@ impl Writer<'_> {
         for id in ids {
             delete.execute([id.as_bytes()])?;
         }
+        Ok(())
+    }
+
+    /// Forgets entries this node has sealed into a bundle (a collector that
+    /// keeps what it sent only as ciphertext): their rows and signatures go,
+    /// the projections are rebuilt from what is left, and the bundle is kept
+    /// in the outbox. Call [`Store::scrub`] after committing, so that the
+    /// deleted content leaves the file too.
+    pub fn forget_sent(
+        &mut self,
+        ids: &[EntryId],
+        bundle_id: &[u8; 16],
+        bundle: &[u8],
+        made_ms: u64,
+    ) -> Result<(), StoreError> {
+        {
+            let conn = self.conn()?;
+            let mut del = conn.prepare_cached("DELETE FROM entries WHERE id = ?1")?;
+            let mut del_sig = conn.prepare_cached("DELETE FROM entry_sigs WHERE id = ?1")?;
+            for id in ids {
+                del.execute([id.as_bytes()])?;
+                del_sig.execute([id.as_bytes()])?;
+            }
+            conn.execute(
+                "INSERT OR REPLACE INTO outbox (id, bytes, made_ms, entries) VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    bundle_id.as_slice(),
+                    bundle,
+                    sql_u64(made_ms),
+                    sql_u64(ids.len() as u64)
+                ],
+            )?;
+        }
+        self.rebuild(|_, _| {})?;
         Ok(())
     }
 

@@ -93,6 +93,14 @@ pub enum NodeCommand {
     /// Unlock the key files for good (an unattended server that must restart
     /// on its own).
     Unlock,
+    /// on: every `bundle export` forgets the entries it sends, so the store
+    /// keeps them only as the sealed bundle (ciphertext, in its outbox); the
+    /// file is scrubbed of the deleted rows. For a field collector's laptop.
+    /// off: keep what is sent.
+    ForgetSent {
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
     /// Destroy this node's key and its store beyond recovery by this tool:
     /// every file is overwritten with random bytes, flushed to disk, then
     /// removed. For a device about to be seized.
@@ -120,6 +128,13 @@ pub enum BundleCommand {
     /// Check, decrypt and merge bundles (files, or folders of bundles or of
     /// chunks) addressed to this node. The same bundle twice changes nothing.
     Import(ImportArgs),
+    /// Write out again the sealed bundles a node that forgets what it sends
+    /// kept (`gavah node forget-sent on`), e.g. when a courier lost one.
+    Outbox {
+        /// The folder to write them into, one file per bundle.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Cut a bundle into fountain-coded chunks sized for a channel; any K (the
     /// bundle's size over the chunk payload) plus two of them rebuild it.
     Split(SplitArgs),
@@ -485,6 +500,19 @@ pub fn node(c: &NodeCommand, config: &Config, out: &mut impl Write) -> anyhow::R
                 bail!("this node's keys are not locked");
             }
         }
+        NodeCommand::ForgetSent { state } => {
+            let mut app = crate::cli::open(config)?;
+            app.set_forget_sent(state == "on")?;
+            writeln!(
+                out,
+                "{}",
+                if state == "on" {
+                    "from now on, what this node exports is forgotten here and kept only as the sealed bundle (`gavah bundle outbox`)"
+                } else {
+                    "this node keeps what it exports"
+                }
+            )?;
+        }
         NodeCommand::Peers => {
             let app = crate::cli::open(config)?;
             let rows = app.peer_rows()?;
@@ -635,6 +663,12 @@ fn export(a: &ExportArgs, config: &Config, out: &mut impl Write) -> anyhow::Resu
             String::new()
         }
     )?;
+    if r.forgotten {
+        writeln!(
+            out,
+            "  this node forgot those entries: it keeps them only as the sealed bundle (`gavah bundle outbox`)"
+        )?;
+    }
     for (key, prekey) in &r.sealed_to {
         writeln!(
             out,
@@ -791,6 +825,22 @@ pub fn bundle(
     match c {
         BundleCommand::Export(a) => return export(a, config, out),
         BundleCommand::Import(a) => return import(a, config, show_progress, out),
+        BundleCommand::Outbox { out: dir } => {
+            let app = crate::cli::open(config)?;
+            let kept = app.store().outbox()?;
+            if kept.is_empty() {
+                bail!(
+                    "the outbox is empty: this node keeps what it sends, or has sent nothing yet"
+                );
+            }
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            for b in kept {
+                let path = dir.join(format!("{}.bundle", hex::encode(b.id)));
+                crate::files::write_whole(&path, &b.bytes, false)?;
+                writeln!(out, "wrote {} ({} entries)", path.display(), b.entries)?;
+            }
+        }
         BundleCommand::Split(a) => {
             let bytes = std::fs::read(&a.file)
                 .with_context(|| format!("cannot read {}", a.file.display()))?;

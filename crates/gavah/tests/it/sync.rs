@@ -443,13 +443,16 @@ fn a_tampered_cut_foreign_or_misaddressed_bundle_is_refused_and_changes_nothing(
 }
 
 #[test]
-fn a_bundle_cut_into_sms_chunks_imports_from_its_folder_and_names_nothing() {
+fn a_collector_bundle_its_chunks_and_its_store_name_nothing_yet_the_chunks_import() {
     let (a, b, _) = three_nodes();
     a.trust(&b, "b");
     b.trust(&a, "a");
+    // A is a field collector that keeps what it sent only as ciphertext.
+    a.dir.cmd(["node", "forget-sent", "on"]).ok();
     let list = a.dir.fixture("protected.csv");
     a.dir.import(&list, "Clinic", &["--protected"]);
-    let (a1, _) = a.export("b", "a1.bundle", &[]);
+    let (a1, said) = a.export("b", "a1.bundle", &[]);
+    assert!(said.contains("this node forgot those entries"), "{said}");
     let chunks = a.dir.join("sms");
     a.dir
         .cmd(["bundle", "split"])
@@ -476,6 +479,12 @@ fn a_bundle_cut_into_sms_chunks_imports_from_its_folder_and_names_nothing() {
     for f in std::fs::read_dir(&chunks).unwrap() {
         carried.push(std::fs::read(f.unwrap().path()).unwrap());
     }
+    // The collector's own store, its log and its key files.
+    let store_dir = a.dir.db().parent().unwrap().to_path_buf();
+    for f in std::fs::read_dir(&store_dir).unwrap() {
+        carried.push(std::fs::read(f.unwrap().path()).unwrap());
+    }
+    secrets.push("Clinic".into());
     use base64::Engine as _;
     for bytes in &carried {
         let text = String::from_utf8_lossy(bytes);
@@ -497,7 +506,21 @@ fn a_bundle_cut_into_sms_chunks_imports_from_its_folder_and_names_nothing() {
     }
     let r = b.import(&chunks);
     assert!(count(&r, "merged") > 0, "{r}");
-    assert_eq!(b.digest(), a.digest());
+    // The collector counts nothing now; the documenters hold it all.
+    assert_eq!(a.dir.figures()["reports"], serde_json::json!(0));
+    assert_eq!(b.dir.figures()["reports"], serde_json::json!(2));
+    // A courier lost the file: the outbox writes the same bundle again.
+    let again = a.dir.join("again");
+    a.dir.cmd(["bundle", "outbox", "--out"]).arg(&again).ok();
+    let kept: Vec<_> = std::fs::read_dir(&again).unwrap().collect();
+    assert_eq!(kept.len(), 1);
+    let kept = std::fs::read(kept.into_iter().next().unwrap().unwrap().path()).unwrap();
+    assert_eq!(kept, std::fs::read(&a1).unwrap());
+    // And a forgetting node does not fetch its entries back over a live link.
+    a.dir
+        .cmd(["sync", "http://127.0.0.1:9", "--peer", "b"])
+        .fails()
+        .assert_stderr_has(&["forgets what it sends"]);
 }
 
 /// A TCP relay to `to` on a free local port that cuts every connection once
