@@ -191,22 +191,14 @@ impl Store {
         let mut stmt = self
             .conn()
             .prepare("SELECT id, bytes, made_ms, entries FROM outbox ORDER BY made_ms DESC")?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, Vec<u8>>(0)?,
-                r.get::<_, Vec<u8>>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, i64>(3)?,
-            ))
-        })?;
+        let mut rows = stmt.query([])?;
         let mut out = Vec::new();
-        for row in rows {
-            let (id, bytes, made, n) = row?;
+        while let Some(r) = rows.next()? {
             out.push(KeptBundle {
-                id: array(id, "outbox.id")?,
-                bytes,
-                made_ms: u64_of(made),
-                entries: u64_of(n),
+                id: array(r.get(0)?, "outbox.id")?,
+                bytes: r.get(1)?,
+                made_ms: u64_of(r.get(2)?),
+                entries: u64_of(r.get(3)?),
             });
         }
         Ok(out)
