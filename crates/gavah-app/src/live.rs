@@ -10,7 +10,7 @@
 //! A cut link loses at most the batch in flight: batches already merged
 //! stay, and the next sync reconciles again and moves only what is missing.
 
-use crate::sync::{check_entries, merge_entries, sign_stored};
+use crate::sync::{Relink, check_entries, merge_entries, sign_stored};
 use crate::{App, AppError, NoProgress, Progress};
 use gavah_core::EntryId;
 use gavah_sync::bundle::{NodePublicKey, NodeSecret, PrekeyRing, SealRequest, SignedEntry};
@@ -269,6 +269,7 @@ impl App {
                     peer.signer().0,
                     checked,
                     entries,
+                    Relink::Later,
                     &NoProgress,
                 )?;
                 w.commit()?;
@@ -283,7 +284,20 @@ impl App {
                     Vec::new(),
                 ))
             }
+            Request::Finish { token } => {
+                sessions.sessions.remove(&token);
+                self.relink_if_needed(&NoProgress)?;
+                Ok((Reply::Finished, Vec::new()))
+            }
         }
+    }
+
+    /// Links the whole store once if merges left that for later.
+    fn relink_if_needed(&mut self, progress: &dyn Progress) -> Result<(), AppError> {
+        if self.store.meta("relink_needed")?.is_some() {
+            self.relink(progress)?;
+        }
+        Ok(())
     }
 
     /// Syncs with a trusted peer over `send` (which carries one request body
@@ -424,6 +438,7 @@ impl App {
                 peer.signer().0,
                 checked,
                 entries,
+                Relink::Later,
                 &NoProgress,
             )?;
             w.commit()?;
@@ -433,6 +448,12 @@ impl App {
             progress.set(report.fetched);
         }
         progress.finish();
+        // One link of the people on each side, after all the batches.
+        let (reply, _) = round_trip(&Request::Finish { token }, &[], &mut report)?;
+        if reply != Reply::Finished {
+            return Err(AppError::Invalid("the peer answered out of turn".into()));
+        }
+        self.relink_if_needed(progress)?;
         Ok(report)
     }
 }

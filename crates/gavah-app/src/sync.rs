@@ -307,14 +307,25 @@ pub(crate) fn check_entries(
         .collect()
 }
 
+/// When merged entries may change who is the same person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Relink {
+    /// Link the whole store again in the same transaction.
+    Now,
+    /// Leave `meta.relink_needed` for one link after several batches.
+    Later,
+}
+
 /// Merges checked entries carried by `carrier` as this node's trust says,
-/// inside the caller's transaction, re-linking if people may have changed.
+/// inside the caller's transaction, re-linking (now or later) if people may
+/// have changed.
 pub(crate) fn merge_entries(
     w: &mut Writer<'_>,
     own: SignerKey,
     carrier: [u8; 32],
     checked: Vec<Incoming>,
     signed: Vec<SignedEntry>,
+    relink: Relink,
     progress: &dyn Progress,
 ) -> Result<Merged, AppError> {
     let trust = Trust::load(w, own)?;
@@ -338,7 +349,14 @@ pub(crate) fn merge_entries(
     }
     progress.finish();
     if counts.reports {
-        relink_whole(w, progress)?;
+        match relink {
+            Relink::Now => relink_whole(w, progress)?,
+            Relink::Later => {
+                if w.link_model()?.is_some() {
+                    w.set_meta("relink_needed", "1")?;
+                }
+            }
+        }
     }
     Ok(counts)
 }
@@ -608,6 +626,7 @@ impl App {
             sender,
             entries,
             opened.entries,
+            Relink::Now,
             progress,
         )?;
         if report.sender_trusted {

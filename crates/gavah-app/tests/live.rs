@@ -159,3 +159,33 @@ fn an_untrusted_node_is_not_served_and_a_stranger_cannot_answer() {
         Err(LiveRefusal::Unreadable(_))
     ));
 }
+
+#[test]
+fn linked_people_agree_after_a_live_sync_with_one_relink_a_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = node(&dir.path().join("a.db"), None);
+    let team = a.app.store().team_key().clone();
+    let mut b = node(&dir.path().join("b.db"), Some(team));
+    trust(&mut a, &b);
+    trust(&mut b, &a);
+    import(&mut a, dir.path(), "a.csv", 0..150);
+    // B's list names some of the same people.
+    import(&mut b, dir.path(), "b.csv", 100..220);
+    a.app
+        .link(&gavah_app::LinkRequest::default(), &NoProgress)
+        .unwrap();
+    sync(&mut a, &mut b, None).unwrap();
+    assert!(a.app.store().meta("relink_needed").unwrap().is_none());
+    assert!(b.app.store().meta("relink_needed").unwrap().is_none());
+    assert_eq!(
+        a.app.store().digest().unwrap(),
+        b.app.store().digest().unwrap()
+    );
+    let fa = a.app.figures().unwrap();
+    let fb = b.app.figures().unwrap();
+    assert!(
+        fa.linked && fb.linked,
+        "the model travelled and B linked with it"
+    );
+    assert_eq!(fa.people, fb.people);
+}

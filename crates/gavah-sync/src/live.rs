@@ -19,11 +19,13 @@
 //! | Reconcile (kind 1) | a flight as [`crate::reconcile::encode_flight`] writes it |
 //! | Fetch (kind 2) | count `n` (u32) ‖ `n` short ids (u64), ascending |
 //! | Push (kind 3) | nothing: the entries are the bundle's |
+//! | Finish (kind 4) | nothing |
 //! | reply | version 1 ‖ kind ‖ body |
 //! | Reconcile (kind 1) | a flight |
 //! | Entries (kind 2) | count of short ids not found (u32): the entries are the bundle's |
 //! | Pushed (kind 3) | merged, held, quarantined, refused (4 × u32) |
 //! | Refused (kind 4) | a reason in UTF-8, at most 1,024 bytes |
+//! | Finished (kind 5) | nothing |
 //!
 //! Nothing may follow a message.
 
@@ -43,6 +45,9 @@ pub enum Request {
     },
     /// Merge the bundle's entries.
     Push { token: [u8; 16] },
+    /// The sync is over: the responder may now do what it deferred (linking
+    /// the people again once, not after every batch).
+    Finish { token: [u8; 16] },
 }
 
 /// What the responder answers.
@@ -66,6 +71,8 @@ pub enum Reply {
     Refused {
         reason: String,
     },
+    /// The sync is over on the responder's side too.
+    Finished,
 }
 
 /// Why bytes are not a live sync message.
@@ -117,6 +124,7 @@ impl Request {
             Request::Reconcile { token, .. } => (1, token),
             Request::Fetch { token, .. } => (2, token),
             Request::Push { token } => (3, token),
+            Request::Finish { token } => (4, token),
         };
         let mut out = vec![VERSION, kind];
         out.extend_from_slice(token);
@@ -128,7 +136,7 @@ impl Request {
                     out.extend_from_slice(&s.to_le_bytes());
                 }
             }
-            Request::Push { .. } => {}
+            Request::Push { .. } | Request::Finish { .. } => {}
         }
         out
     }
@@ -167,6 +175,10 @@ impl Request {
                 end(src)?;
                 Ok(Request::Push { token })
             }
+            4 => {
+                end(src)?;
+                Ok(Request::Finish { token })
+            }
             k => Err(LiveError::Kind(k)),
         }
     }
@@ -203,6 +215,7 @@ impl Reply {
                 }
                 out.extend_from_slice(&reason.as_bytes()[..cut]);
             }
+            Reply::Finished => out.push(5),
         }
         out
     }
@@ -241,6 +254,10 @@ impl Reply {
                 Ok(Reply::Refused {
                     reason: reason.to_string(),
                 })
+            }
+            5 => {
+                end(src)?;
+                Ok(Reply::Finished)
             }
             k => Err(LiveError::Kind(k)),
         }
@@ -283,6 +300,7 @@ mod tests {
                 short_ids: vec![1, 5, u64::MAX],
             },
             Request::Push { token },
+            Request::Finish { token },
         ];
         for r in &requests {
             let bytes = r.encode();
@@ -301,6 +319,7 @@ mod tests {
             Reply::Refused {
                 reason: "session expired".into(),
             },
+            Reply::Finished,
         ];
         for r in &replies {
             let bytes = r.encode();
