@@ -373,6 +373,16 @@ pub(crate) struct Merged {
     bound: HashMap<NodeId, [u8; 32]>,
     /// Whether the quarantine may hold copies of merged entries.
     quarantine_in_use: bool,
+    /// Per node, the newest clock reading among the entries received and
+    /// not refused.
+    pub newest: HashMap<NodeId, u64>,
+}
+
+impl Merged {
+    fn saw(&mut self, entry: &Entry) {
+        let n = self.newest.entry(entry.node).or_insert(0);
+        *n = (*n).max(entry.hlc.0);
+    }
 }
 
 /// Merges one verified entry as `trust` judges it.
@@ -391,6 +401,7 @@ fn merge_one(
             w.quarantine(entry, signed, now_ms())?;
             counts.quarantined += 1;
             counts.quarantine_in_use = true;
+            counts.saw(entry);
         }
         Verdict::Merge => {
             // One key per node: a trusted key may not write in another node's name.
@@ -423,6 +434,7 @@ fn merge_one(
                 // node) has now arrived through a trusted one.
                 w.unquarantine(&[entry.id])?;
             }
+            counts.saw(entry);
             // A replaced copy is the same entry written earlier elsewhere: held
             // already, but its clock may change which report names a person.
             match appended {
@@ -635,8 +647,13 @@ impl App {
             for (node, hlc) in &summary.holds {
                 w.raise_peer_ack(&sender, *node, *hlc)?;
             }
+            // A range the bundle claims to carry in full is believed only up
+            // to the newest entry of that node it did carry (and this node did
+            // not refuse), so that no sender can make this node think it holds
+            // entries it never received, and stop others from sending them.
             for r in &summary.carries {
-                w.add_coverage(r.node, r.lo, r.hi)?;
+                let hi = r.hi.min(counts.newest.get(&r.node).copied().unwrap_or(0));
+                w.add_coverage(r.node, r.lo, hi)?;
             }
         }
         report.merged = counts.merged;

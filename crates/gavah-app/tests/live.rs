@@ -189,3 +189,96 @@ fn linked_people_agree_after_a_live_sync_with_one_relink_a_side() {
     );
     assert_eq!(fa.people, fb.people);
 }
+
+#[test]
+fn a_trusted_key_cannot_write_in_another_nodes_name_nor_fake_what_it_carried() {
+    use gavah_sync::bundle::{SealRequest, SignedEntry, Summary};
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = node(&dir.path().join("a.db"), None);
+    let team = a.app.store().team_key().clone();
+    let b = node(&dir.path().join("b.db"), Some(team.clone()));
+    let mut c = node(&dir.path().join("c.db"), Some(team.clone()));
+    trust(&mut a, &c);
+    trust(&mut c, &a);
+    trust(&mut c, &b);
+    import(&mut a, dir.path(), "a.csv", 0..3);
+    // C hears from A first: A's node is bound to A's key.
+    let to_c = a
+        .app
+        .export_bundle(
+            &mut gavah_app::NodeKeys {
+                secret: &a.secret,
+                ring: &mut a.ring,
+            },
+            &[*c.secret.public()],
+            gavah_app::Since::All,
+            NOW,
+        )
+        .unwrap();
+    let import = |c: &mut Node, bytes: &[u8]| {
+        c.app
+            .import_bundle(
+                &mut gavah_app::NodeKeys {
+                    secret: &c.secret,
+                    ring: &mut c.ring,
+                },
+                bytes,
+                bytes.len() as u64,
+                NOW,
+                &NoProgress,
+            )
+            .unwrap()
+    };
+    assert_eq!(import(&mut c, &to_c.bytes).merged, to_c.entries);
+    let before = c.app.store().digest().unwrap();
+    let entries_before = c.app.store().totals().unwrap().entries;
+
+    // B, trusted by C, forges a claim in A's name and says its bundle carries
+    // all of A's entries up to the end of time.
+    let forged = gavah_entry::Entry::new(
+        &team,
+        a.app.store().node(),
+        "mallory",
+        gavah_entry::Hlc(u64::MAX / 2),
+        gavah_entry::Body::Claim(gavah_entry::ClaimBody {
+            by: "Government".into(),
+            date: "2026-01-09".into(),
+            text: "Nobody was killed".into(),
+            citation: None,
+        }),
+    );
+    let signed = SignedEntry::sign(&b.secret, forged.canonical_bytes());
+    let summary = Summary {
+        holds: vec![],
+        carries: vec![gavah_sync::bundle::Range {
+            node: a.app.store().node(),
+            lo: 0,
+            hi: u64::MAX,
+        }],
+    };
+    let sealed = gavah_sync::bundle::seal(&SealRequest {
+        sender: &b.secret,
+        ring: &b.ring,
+        recipients: &[*c.secret.public()],
+        entries: &[signed],
+        ack: &summary.encode(),
+        now: NOW,
+    })
+    .unwrap();
+    let r = import(&mut c, &sealed.bytes);
+    assert_eq!((r.merged, r.rejected), (0, 1), "{r:?}");
+    assert_eq!(c.app.store().digest().unwrap(), before);
+    assert_eq!(c.app.store().totals().unwrap().entries, entries_before);
+    // C still acknowledges only what it received from A, so A's next entries
+    // still reach it.
+    let held: Vec<_> = c.app.store().holdings().unwrap();
+    let of_a = held
+        .iter()
+        .find(|(n, _)| *n == a.app.store().node())
+        .map(|(_, h)| *h)
+        .unwrap_or(0);
+    assert!(
+        of_a < u64::MAX / 4,
+        "C believes it holds A's entries up to {of_a}"
+    );
+}
