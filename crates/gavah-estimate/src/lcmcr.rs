@@ -10,7 +10,7 @@
 //! pattern are exchangeable, so their class labels given the parameters are one
 //! multinomial draw per pattern. A sweep costs O(2^k · K) whatever `n` is.
 
-use rand::{Rng, SeedableRng};
+use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Beta, Distribution, Gamma, Poisson, StandardNormal};
 use serde::Serialize;
@@ -448,12 +448,63 @@ impl Chain {
     }
 }
 
-/// The chains' generator: xoshiro256++ (Blackman and Vigna, "Scrambled linear
-/// pseudorandom number generators", 2021), 256 bits of state and a few shifts
-/// and additions per 64-bit output with no buffer to refill. The sampler draws
-/// several hundred variates a sweep, and ChaCha8's block refills were a tenth
-/// of its time; ChaCha8 still seeds each chain's state.
-pub(crate) type Xoshiro256pp = rand_xoshiro::Xoshiro256PlusPlus;
+/// xoshiro256++ (Blackman and Vigna, "Scrambled linear pseudorandom number
+/// generators", 2021): 256 bits of state, a few shifts and additions per
+/// 64-bit output, no buffer to refill. The sampler draws several hundred
+/// variates a sweep, and ChaCha8's block refills and buffer bookkeeping were
+/// a tenth of its time; ChaCha8 still seeds each chain's state.
+///
+/// Written here rather than taken from `rand_xoshiro`: with that crate's
+/// `Xoshiro256PlusPlus`, seeded to the same state and drawing the same
+/// numbers, `bench gibbs` ran 1.71 G instructions against 1.60 G with this
+/// copy, and 5-10 % fewer sweeps a second in interleaved runs (2026-11-24).
+/// `xoshiro_matches_the_reference` pins it to the published outputs.
+#[derive(Debug, Clone)]
+pub(crate) struct Xoshiro256pp {
+    s: [u64; 4],
+}
+
+impl Xoshiro256pp {
+    pub(crate) fn from_rng<R: RngCore + ?Sized>(seeder: &mut R) -> Xoshiro256pp {
+        let mut s = [0u64; 4];
+        for x in &mut s {
+            *x = seeder.next_u64();
+        }
+        if s == [0; 4] {
+            // The one state the generator cannot leave.
+            s[0] = 1;
+        }
+        Xoshiro256pp { s }
+    }
+}
+
+impl RngCore for Xoshiro256pp {
+    #[inline]
+    fn next_u64(&mut self) -> u64 {
+        let s = &mut self.s;
+        let out = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);
+        let t = s[1] << 17;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = s[3].rotate_left(45);
+        out
+    }
+
+    #[inline]
+    fn next_u32(&mut self) -> u32 {
+        (self.next_u64() >> 32) as u32
+    }
+
+    fn fill_bytes(&mut self, dst: &mut [u8]) {
+        for chunk in dst.chunks_mut(8) {
+            let x = self.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&x[..chunk.len()]);
+        }
+    }
+}
 
 /// `s[i] += m[i]` over rows whose length is a multiple of 4.
 fn add_chunks(s: &mut [u64], m: &[u64]) {
@@ -1062,6 +1113,26 @@ mod beta_tests {
     use super::*;
 
     /// The reference implementation's first outputs from the state 1, 2, 3, 4.
+    #[test]
+    fn xoshiro_matches_the_reference() {
+        let mut rng = Xoshiro256pp { s: [1, 2, 3, 4] };
+        let expected: [u64; 10] = [
+            41_943_041,
+            58_720_359,
+            3_588_806_011_781_223,
+            3_591_011_842_654_386,
+            9_228_616_714_210_784_205,
+            9_973_669_472_204_895_162,
+            14_011_001_112_246_962_877,
+            12_406_186_145_184_390_807,
+            15_849_039_046_786_891_736,
+            10_450_023_813_501_588_000,
+        ];
+        for e in expected {
+            assert_eq!(rng.next_u64(), e);
+        }
+    }
+
     #[test]
     fn beta_moments() {
         let mut rng = ChaCha8Rng::seed_from_u64(5);
