@@ -710,3 +710,34 @@ fn locked_keys_need_the_passphrase_and_leave_no_plain_copy() {
     assert_eq!(std::fs::read(&key_file).expect("the key file"), plain);
     a.dir.cmd(["node", "key"]).ok();
 }
+
+#[test]
+fn a_qr_chunk_folder_imports_even_when_a_picture_has_a_bundles_size() {
+    let (a, b, _) = three_nodes();
+    a.trust(&b, "b");
+    b.trust(&a, "a");
+    let list = a.dir.fixture("people.tsv");
+    a.dir.import(&list, "Group B", &[]);
+    let (a1, _) = a.export("b", "a1.bundle", &[]);
+    let qr = a.dir.join("qr");
+    a.dir
+        .cmd(["bundle", "split"])
+        .arg(&a1)
+        .args(["--channel", "qr", "--out"])
+        .arg(&qr)
+        .ok();
+    // Pad one picture (after its end marker) to a size a bundle can have.
+    let mut pictures: Vec<_> = std::fs::read_dir(&qr)
+        .expect("the chunk folder")
+        .map(|e| e.expect("an entry").path())
+        .collect();
+    pictures.sort();
+    let mut png = std::fs::read(&pictures[0]).expect("a picture");
+    let size = gavah_sync::bundle::bucket_size(png.len() as u64).expect("a bucket");
+    png.resize(usize::try_from(size).expect("small"), 0);
+    assert!(gavah_sync::bundle::is_bucket_size(png.len() as u64));
+    crate::util::write_file(&pictures[0], &png);
+    let r = b.import(&qr);
+    assert!(count(&r, "merged") > 0, "{r}");
+    assert_eq!(b.digest(), a.digest());
+}
