@@ -85,6 +85,8 @@ pub enum LiveRefusal {
 #[derive(Debug, Clone, Default)]
 pub struct LiveReport {
     pub round_trips: u64,
+    /// Of them, the set reconciliation's.
+    pub reconcile_round_trips: u64,
     /// Bytes of reconciliation flights sent and received (the set
     /// reconciliation itself, beside the entries).
     pub reconcile_bytes: u64,
@@ -370,6 +372,7 @@ impl App {
             let flight = encode_flight(&initiator.flight());
             report.reconcile_bytes += flight.len() as u64;
             let (reply, _) = round_trip(&Request::Reconcile { token, flight }, &[], &mut report)?;
+            report.reconcile_round_trips += 1;
             let Reply::Reconcile { flight } = reply else {
                 return Err(AppError::Invalid("the peer answered out of turn".into()));
             };

@@ -299,13 +299,27 @@ pub(crate) fn check_entries(
     entries: &[SignedEntry],
     team_key: &gavah_entry::TeamKey,
 ) -> Result<Vec<Incoming>, AppError> {
+    check_entries_from(entries, team_key, 0)
+}
+
+/// [`check_entries`] for a batch whose first entry is number `first` of its
+/// bundle (for the messages).
+fn check_entries_from(
+    entries: &[SignedEntry],
+    team_key: &gavah_entry::TeamKey,
+    first: usize,
+) -> Result<Vec<Incoming>, AppError> {
     use rayon::prelude::*;
     entries
         .par_iter()
         .enumerate()
-        .map(|(i, s)| incoming(s.bytes(), team_key, i))
+        .map(|(i, s)| incoming(s.bytes(), team_key, first + i))
         .collect()
 }
+
+/// Entries a bundle import checks and merges at a time: the next batch is
+/// decoded while this one is merged.
+const IMPORT_BATCH: usize = 4_096;
 
 /// When merged entries may change who is the same person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -328,24 +342,51 @@ pub(crate) fn merge_entries(
     relink: Relink,
     progress: &dyn Progress,
 ) -> Result<Merged, AppError> {
+    let total = checked.len() as u64;
+    merge_batches(
+        w,
+        own,
+        carrier,
+        std::iter::once(Ok((checked, signed))),
+        total,
+        relink,
+        progress,
+    )
+}
+
+/// [`merge_entries`] over batches that arrive as they are checked (a big
+/// bundle's batches are decoded on other threads while this one merges). The
+/// first error stops it; the caller's transaction then rolls back.
+pub(crate) fn merge_batches(
+    w: &mut Writer<'_>,
+    own: SignerKey,
+    carrier: [u8; 32],
+    batches: impl IntoIterator<Item = Result<(Vec<Incoming>, Vec<SignedEntry>), AppError>>,
+    total: u64,
+    relink: Relink,
+    progress: &dyn Progress,
+) -> Result<Merged, AppError> {
     let trust = Trust::load(w, own)?;
     let mut counts = Merged {
         quarantine_in_use: w.has_quarantined()?,
         ..Merged::default()
     };
-    progress.start("merging entries", checked.len() as u64);
-    for (i, (entry, signed)) in checked.into_iter().zip(signed).enumerate() {
-        let q = Quarantined {
-            id: entry.entry.id,
-            signer: signed.signer().0,
-            carrier,
-            signature: *signed.signature(),
-            bytes: signed.into_bytes(),
-        };
-        merge_one(w, &trust, entry, &q, &mut counts)?;
-        if i % 1024 == 0 {
-            progress.set(i as u64);
+    progress.start("merging entries", total);
+    let mut done = 0u64;
+    for batch in batches {
+        let (checked, signed) = batch?;
+        for (entry, signed) in checked.into_iter().zip(signed) {
+            let q = Quarantined {
+                id: entry.entry.id,
+                signer: signed.signer().0,
+                carrier,
+                signature: *signed.signature(),
+                bytes: signed.into_bytes(),
+            };
+            merge_one(w, &trust, entry, &q, &mut counts)?;
+            done += 1;
         }
+        progress.set(done);
     }
     progress.finish();
     if counts.reports {
@@ -610,7 +651,6 @@ impl App {
             ..BundleImportReport::default()
         };
         // Every entry is checked before anything is written.
-        let entries = check_entries(&opened.entries, &team_key)?;
         let summary = Summary::decode(&opened.ack).map_err(|e| {
             AppError::Invalid(format!(
                 "{e}; the bundle is refused and nothing was imported"
@@ -632,15 +672,36 @@ impl App {
         report.sender_trusted = trust.carrier_trusted(&sender);
         report.sender_revoked =
             matches!(trust.status.get(&sender), Some(PeerStatus::Revoked { .. }));
-        let counts = merge_entries(
-            &mut w,
-            keys.secret.public().signer(),
-            sender,
-            entries,
-            opened.entries,
-            Relink::Now,
-            progress,
-        )?;
+        // Entries are decoded and checked in batches on the other cores while
+        // this thread merges the batch before; the first bad entry stops the
+        // merge and the transaction rolls back, so a bundle still merges whole
+        // or not at all.
+        let total = opened.entries.len() as u64;
+        let mut batches: Vec<Vec<SignedEntry>> = Vec::new();
+        let mut rest = opened.entries;
+        while rest.len() > IMPORT_BATCH {
+            let tail = rest.split_off(IMPORT_BATCH);
+            batches.push(rest);
+            rest = tail;
+        }
+        batches.push(rest);
+        let own = keys.secret.public().signer();
+        let counts = std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel(2);
+            let team_key = &team_key;
+            scope.spawn(move || {
+                let mut first = 0;
+                for batch in batches {
+                    let checked = check_entries_from(&batch, team_key, first);
+                    first += batch.len();
+                    let failed = checked.is_err();
+                    if tx.send(checked.map(|c| (c, batch))).is_err() || failed {
+                        break;
+                    }
+                }
+            });
+            merge_batches(&mut w, own, sender, rx, total, Relink::Now, progress)
+        })?;
         if report.sender_trusted {
             // What the sender holds, so that exports to it skip that; and what
             // this bundle carried in full, for this node's own acknowledgement.

@@ -340,9 +340,10 @@ fn bundle_exchange(dir: &Path, db: &Path, out: &mut impl Write) -> anyhow::Resul
     let d = live.pushed + live.fetched;
     writeln!(
         out,
-        "live sync, {} entries a side, d = {d}: {} round trips, reconciliation {} bytes = {:.1} bytes per difference; {} sealed bytes in all, {:.2} s",
+        "live sync, {} entries a side, d = {d}: {} round trips ({} to reconcile), reconciliation {} bytes = {:.1} bytes per difference; {} sealed bytes in all, {:.2} s",
         bundle.entries,
         live.round_trips,
+        live.reconcile_round_trips,
         live.reconcile_bytes,
         live.reconcile_bytes as f64 / d.max(1) as f64,
         live.bytes_sent + live.bytes_received,

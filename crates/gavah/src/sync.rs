@@ -971,8 +971,8 @@ pub fn live_sync(
     )?;
     writeln!(
         out,
-        "{} round trips; {} bytes sent, {} received; reconciliation {} bytes",
-        r.round_trips, r.bytes_sent, r.bytes_received, r.reconcile_bytes
+        "{} round trips ({} to reconcile); {} bytes sent, {} received; reconciliation {} bytes",
+        r.round_trips, r.reconcile_round_trips, r.bytes_sent, r.bytes_received, r.reconcile_bytes
     )?;
     Ok(ExitCode::SUCCESS)
 }
