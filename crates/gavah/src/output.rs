@@ -431,6 +431,11 @@ pub fn status(out: Out<'_>, app: &App, config: &Config) -> anyhow::Result<()> {
             if src.protected { "  [protected]" } else { "" }
         )?;
     }
+    writeln!(
+        out,
+        "exchange: {}",
+        crate::sync::exchange_status(app, config)?
+    )?;
     writeln!(out, "integrity: {}", s.integrity_check()?)?;
     Ok(())
 }

@@ -705,6 +705,34 @@ fn list_inputs(inputs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// One line on this node's exchange with others, for `gavah status`: its
+/// keys, peers, quarantine and whether it forgets what it sends.
+pub fn exchange_status(app: &gavah_app::App, config: &Config) -> anyhow::Result<String> {
+    let key = match std::fs::read(key_path(config)) {
+        Ok(bytes) if gavah_sync::lock::is_locked(&bytes) => "node key locked",
+        Ok(_) => "node key on disk, not locked",
+        Err(_) => "no node key",
+    };
+    let rows = app.peer_rows()?;
+    let count = |status: &str| rows.iter().filter(|r| r.status == status).count();
+    let waiting: u64 = app
+        .store()
+        .quarantine_groups()?
+        .iter()
+        .map(|g| g.entries)
+        .sum();
+    let mut line = format!(
+        "{key}; {} trusted and {} revoked peers; {} entries in quarantine",
+        count("trusted"),
+        count("revoked"),
+        waiting
+    );
+    if app.forgets_sent()? {
+        line.push_str("; forgets what it sends");
+    }
+    Ok(line)
+}
+
 /// Whether a file whose size a bundle could have is a chunk file instead: a
 /// QR image, text (a sealed bundle is random bytes, never valid UTF-8 at 4 KiB
 /// and more), or a binary chunk whose header checksum holds (a bundle passes

@@ -352,6 +352,8 @@ fn an_unknown_sender_waits_in_quarantine_until_trusted_and_a_revoked_key_is_refu
     assert_eq!(count(&r, "merged"), 0, "{r}");
     assert!(r.contains("not a trusted peer"), "{r}");
     assert_eq!(b.dir.figures(), before, "quarantined entries were counted");
+    let status = b.dir.status();
+    assert!(count(&status, "entries in quarantine") > 0, "{status}");
     let peers = b.dir.cmd(["node", "peers"]).ok().stdout;
     assert!(
         peers.contains("unknown") && peers.contains("in quarantine"),
@@ -671,6 +673,11 @@ fn locked_keys_need_the_passphrase_and_leave_no_plain_copy() {
         .env("GAVAH_PASSPHRASE", "a long enough passphrase")
         .ok();
     assert!(r.stdout.contains("locked"), "{r}");
+    assert!(
+        a.dir
+            .status()
+            .contains("exchange: node key locked; 1 trusted")
+    );
     let locked = std::fs::read(&key_file).expect("the locked key file");
     assert!(!locked.windows(plain.len()).any(|w| w == plain.as_slice()));
     assert_ne!(std::fs::read(&old).expect("the old blocks"), plain);
@@ -709,6 +716,7 @@ fn locked_keys_need_the_passphrase_and_leave_no_plain_copy() {
         .ok();
     assert_eq!(std::fs::read(&key_file).expect("the key file"), plain);
     a.dir.cmd(["node", "key"]).ok();
+    assert!(a.dir.status().contains("node key on disk, not locked"));
 }
 
 #[test]
