@@ -138,6 +138,14 @@ fn random16() -> Result<[u8; 16], AppError> {
     Ok(b)
 }
 
+/// Milliseconds since the Unix epoch by the system clock.
+pub(crate) fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
 /// Today's date by the system clock (UTC).
 pub fn today() -> gavah_core::Date {
     let secs = std::time::SystemTime::now()

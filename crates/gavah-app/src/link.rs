@@ -12,6 +12,7 @@
 //! (merging two unnamed victims would erase one); only a human decision can
 //! join it to another report.
 
+use crate::now_ms;
 use crate::{App, AppError, Progress};
 use gavah_core::EntryId;
 use gavah_entry::{Body, LinkDecisionBody, LinkModelBody};
@@ -577,13 +578,6 @@ fn ordered(a: EntryId, b: EntryId) -> (EntryId, EntryId) {
 fn ppm(x: f64) -> u32 {
     // Probabilities are checked to lie in 0..=1 before this.
     (x * 1_000_000.0).round().clamp(0.0, 1_000_000.0) as u32
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
 }
 
 fn distinct(pids: impl Iterator<Item = i64>) -> u64 {

@@ -146,11 +146,7 @@ impl App {
             LiveRefusal::Unreadable(format!("not a live sync request for this node: {e}"))
         })?;
         let peer = opened.sender;
-        let trusted =
-            self.store.peers().map_err(AppError::from)?.iter().any(|p| {
-                p.signer == peer.signer().0 && p.status == gavah_store::PeerStatus::Trusted
-            });
-        if !trusted {
+        if !self.is_trusted(&peer)? {
             return Err(LiveRefusal::Untrusted(peer.to_string()));
         }
         let (reply, entries) = match Request::decode(&opened.ack) {
@@ -264,17 +260,7 @@ impl App {
                     Ok(c) => c,
                     Err(e) => return refused(&e.to_string()),
                 };
-                let mut w = self.store.writer()?;
-                let counts = merge_entries(
-                    &mut w,
-                    me.public().signer(),
-                    peer.signer().0,
-                    checked,
-                    entries,
-                    Relink::Later,
-                    &NoProgress,
-                )?;
-                w.commit()?;
+                let counts = self.merge_from(me, &peer, checked, entries)?;
                 let n = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
                 Ok((
                     Reply::Pushed {
@@ -292,6 +278,38 @@ impl App {
                 Ok((Reply::Finished, Vec::new()))
             }
         }
+    }
+
+    /// Whether `peer` is a trusted peer of this node.
+    fn is_trusted(&self, peer: &NodePublicKey) -> Result<bool, AppError> {
+        Ok(self
+            .store
+            .peers()?
+            .iter()
+            .any(|p| p.signer == peer.signer().0 && p.status == gavah_store::PeerStatus::Trusted))
+    }
+
+    /// Merges one batch of checked entries from `peer` in its own
+    /// transaction, leaving the relink for the end of the sync.
+    fn merge_from(
+        &mut self,
+        me: &NodeSecret,
+        peer: &NodePublicKey,
+        checked: Vec<crate::sync::Incoming>,
+        entries: Vec<SignedEntry>,
+    ) -> Result<crate::sync::Merged, AppError> {
+        let mut w = self.store.writer()?;
+        let counts = merge_entries(
+            &mut w,
+            me.public().signer(),
+            peer.signer().0,
+            checked,
+            entries,
+            Relink::Later,
+            &NoProgress,
+        )?;
+        w.commit()?;
+        Ok(counts)
     }
 
     /// Links the whole store once if merges left that for later.
@@ -314,11 +332,7 @@ impl App {
         now_s: u64,
         progress: &dyn Progress,
     ) -> Result<LiveReport, AppError> {
-        let trusted =
-            self.store.peers()?.iter().any(|p| {
-                p.signer == peer.signer().0 && p.status == gavah_store::PeerStatus::Trusted
-            });
-        if !trusted {
+        if !self.is_trusted(peer)? {
             return Err(AppError::Invalid(format!(
                 "{} is not a trusted peer; accept its key first with `gavah node trust KEY`",
                 crate::sync::fingerprint(&peer.signer().0)
@@ -434,17 +448,7 @@ impl App {
             }
             let checked = check_entries(&entries, &team_key)?;
             report.fetched += entries.len() as u64;
-            let mut w = self.store.writer()?;
-            let counts = merge_entries(
-                &mut w,
-                me.public().signer(),
-                peer.signer().0,
-                checked,
-                entries,
-                Relink::Later,
-                &NoProgress,
-            )?;
-            w.commit()?;
+            let counts = self.merge_from(me, peer, checked, entries)?;
             report.merged += counts.merged;
             report.quarantined += counts.quarantined;
             report.rejected += counts.rejected;

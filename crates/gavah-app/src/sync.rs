@@ -13,6 +13,7 @@
 //!   and nothing is written.
 
 use crate::link::relink_whole;
+use crate::now_ms;
 use crate::{App, AppError, NoProgress, Progress};
 use gavah_core::{EntryId, NodeId};
 use gavah_entry::Entry;
@@ -177,13 +178,6 @@ impl Trust {
 /// A signing key's short printed form: its first 8 bytes in hex.
 pub fn fingerprint(signer: &[u8; 32]) -> String {
     format!("ed25519:{}…", hex::encode(&signer[..8]))
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
 }
 
 fn bundle_error(e: BundleError) -> AppError {

@@ -232,19 +232,20 @@ pub fn stepwise(table: &CaptureTable, pthresh: f64) -> Result<StepwiseFit, Stepw
         (model, cf) = fit_of(&chosen)?;
     }
     let observed = table.observed();
+    let diverged = || StepwiseError::Fit {
+        added: chosen
+            .iter()
+            .map(|&j| name(pairs[j]))
+            .collect::<Vec<_>>()
+            .join(", "),
+        source: FitFailure::Diverged,
+    };
     let n = observed as f64;
     let dark_figure = cf.beta0.exp();
     let log_dark_se = cf.var0.sqrt();
     let estimate = n + dark_figure;
     if !estimate.is_finite() || !log_dark_se.is_finite() {
-        return Err(StepwiseError::Fit {
-            added: chosen
-                .iter()
-                .map(|&j| name(pairs[j]))
-                .collect::<Vec<_>>()
-                .join(", "),
-            source: FitFailure::Diverged,
-        });
+        return Err(diverged());
     }
     let steps: Vec<Step> = chosen
         .iter()
@@ -275,14 +276,7 @@ pub fn stepwise(table: &CaptureTable, pthresh: f64) -> Result<StepwiseFit, Stepw
     let interval_normal = normal_interval(observed, cf.beta0, log_dark_se, 0.95)?;
     if !interval_normal.upper.is_finite() {
         // exp(β̂₀ + 1.96 se) beyond f64: the model says nothing useful about N.
-        return Err(StepwiseError::Fit {
-            added: chosen
-                .iter()
-                .map(|&j| name(pairs[j]))
-                .collect::<Vec<_>>()
-                .join(", "),
-            source: FitFailure::Diverged,
-        });
+        return Err(diverged());
     }
     let mut fit = StepwiseFit {
         model,

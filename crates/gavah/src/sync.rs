@@ -733,17 +733,6 @@ pub fn exchange_status(app: &gavah_app::App, config: &Config) -> anyhow::Result<
     Ok(line)
 }
 
-/// Whether a file whose size a bundle could have is a chunk file instead: a
-/// QR image, text (a sealed bundle is random bytes, never valid UTF-8 at 4 KiB
-/// and more), or a binary chunk whose header checksum holds (a bundle passes
-/// it with a chance of 2^-32).
-fn looks_like_chunk(bytes: &[u8]) -> bool {
-    bytes.starts_with(b"\x89PNG")
-        || bytes.starts_with(&[0xFF, 0xD8])
-        || std::str::from_utf8(bytes).is_ok()
-        || gavah_sync::chunk::Chunk::from_bytes(bytes).is_ok()
-}
-
 /// Bundle files to import: files as given; folders' files; chunk files
 /// joined into bundles first.
 fn import_inputs(
@@ -762,7 +751,7 @@ fn import_inputs(
             continue;
         }
         let bytes = std::fs::read(&f).with_context(|| format!("cannot read {}", f.display()))?;
-        if looks_like_chunk(&bytes) {
+        if gavah_sync::chunk::is_chunk_file(&bytes) {
             chunks.push(f);
         } else {
             bundles.push((f.display().to_string(), bytes));

@@ -101,6 +101,18 @@ pub enum FileForm {
     Binary,
 }
 
+/// Whether a file is one of the chunk file forms, without reading its chunks:
+/// a PNG or JPEG image, UTF-8 text, or a binary chunk whose header checksum
+/// holds. A sealed bundle (random bytes, at least 4 KiB) is none of these but
+/// with a chance of about 2⁻³², so this tells chunks from bundles whose size
+/// they happen to share.
+pub fn is_chunk_file(bytes: &[u8]) -> bool {
+    bytes.starts_with(PNG_MAGIC)
+        || bytes.starts_with(JPEG_MAGIC)
+        || std::str::from_utf8(bytes).is_ok()
+        || Chunk::from_bytes(bytes).is_ok()
+}
+
 /// The chunks found in one file, and those that were found but rejected.
 #[derive(Debug)]
 pub struct ParsedFile {

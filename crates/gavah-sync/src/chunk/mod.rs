@@ -73,7 +73,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 pub use code::{DEFAULT_EXTRA_PERCENT, MIN_CHUNK_BYTES, split};
-pub use forms::{FileForm, ParsedFile, parse_file, write_dir};
+pub use forms::{FileForm, ParsedFile, is_chunk_file, parse_file, write_dir};
 pub use frame::{BundleId, Chunk, FORMAT_VERSION, HEADER_BYTES, MAX_CHUNK_BYTES, MAX_CHUNKS};
 pub use join::{
     BundleStatus, JoinReport, JoinedBundle, Joiner, Pushed, SkippedFile, join_dir, join_files,
