@@ -634,8 +634,10 @@ impl App {
         now_s: u64,
         progress: &dyn Progress,
     ) -> Result<BundleImportReport, AppError> {
+        let started = std::time::Instant::now();
         let opened = gavah_sync::bundle::open_reader(keys.secret, keys.ring, reader, len)
             .map_err(bundle_error)?;
+        let opened_at = started.elapsed();
         let team_key = self.store.team_key().clone();
         let sender = opened.sender.signer().0;
         let mut report = BundleImportReport {
@@ -696,6 +698,7 @@ impl App {
             });
             merge_batches(&mut w, own, sender, rx, total, Relink::Now, progress)
         })?;
+        let merged_at = started.elapsed();
         if report.sender_trusted {
             // What the sender holds, so that exports to it skip that; and what
             // this bundle carried in full, for this node's own acknowledgement.
@@ -727,6 +730,12 @@ impl App {
             },
         )?;
         w.commit()?;
+        tracing::debug!(
+            open_ms = opened_at.as_millis(),
+            merge_ms = (merged_at - opened_at).as_millis(),
+            commit_ms = (started.elapsed() - merged_at).as_millis(),
+            "bundle import"
+        );
         Ok(report)
     }
 

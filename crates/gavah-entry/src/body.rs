@@ -15,7 +15,8 @@ use serde::{Deserialize, Serialize};
 // Reports are by far the most common entry; boxing them would cost an
 // allocation per imported row to save space on the rare kinds.
 #[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+// Deserialize is written by hand below, for speed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Body {
     Source(SourceBody),
@@ -86,6 +87,81 @@ impl Body {
     /// The body's JSON, as stored.
     pub fn to_json(&self) -> Vec<u8> {
         serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
+/// The names of the kinds, as [`Body::kind`] gives them.
+const KINDS: &[&str] = &[
+    "source",
+    "batch",
+    "report",
+    "figure",
+    "claim",
+    "claim-status",
+    "link-model",
+    "link-decision",
+];
+
+impl Body {
+    /// The body of kind `kind` from the rest of its map.
+    fn of_kind<'de, D: serde::Deserializer<'de>>(kind: &str, d: D) -> Result<Body, D::Error> {
+        Ok(match kind {
+            "source" => Body::Source(SourceBody::deserialize(d)?),
+            "batch" => Body::Batch(BatchBody::deserialize(d)?),
+            "report" => Body::Report(ReportBody::deserialize(d)?),
+            "figure" => Body::Figure(FigureBody::deserialize(d)?),
+            "claim" => Body::Claim(ClaimBody::deserialize(d)?),
+            "claim-status" => Body::ClaimStatus(ClaimStatusBody::deserialize(d)?),
+            "link-model" => Body::LinkModel(LinkModelBody::deserialize(d)?),
+            "link-decision" => Body::LinkDecision(LinkDecisionBody::deserialize(d)?),
+            other => return Err(serde::de::Error::unknown_variant(other, KINDS)),
+        })
+    }
+}
+
+/// Reads what the derived `Serialize` (`tag = "kind"`) writes.
+///
+/// Written by hand because serde's derive for an internally tagged enum first
+/// copies the whole map into an intermediate tree (to find the tag wherever it
+/// is) and then reads the variant from that tree: on bundle import that was
+/// most of the time spent decoding an entry. This version reads the variant
+/// straight from the input when `kind` is the first key, as Gavah always
+/// writes it, and falls back to buffering the map otherwise.
+impl<'de> Deserialize<'de> for Body {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Body, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Body;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an entry body: a map with a kind")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Body, A::Error> {
+                use serde::de::Error;
+                let Some(first) = map.next_key::<String>()? else {
+                    return Err(A::Error::missing_field("kind"));
+                };
+                if first == "kind" {
+                    let kind: String = map.next_value()?;
+                    return Body::of_kind(&kind, serde::de::value::MapAccessDeserializer::new(map));
+                }
+                let mut fields = serde_json::Map::new();
+                fields.insert(first, map.next_value()?);
+                while let Some((key, value)) = map.next_entry::<String, serde_json::Value>()? {
+                    if fields.insert(key.clone(), value).is_some() {
+                        return Err(A::Error::custom(format_args!("duplicate field `{key}`")));
+                    }
+                }
+                let kind = match fields.remove("kind") {
+                    Some(serde_json::Value::String(kind)) => kind,
+                    Some(_) => return Err(A::Error::custom("the kind is not a string")),
+                    None => return Err(A::Error::missing_field("kind")),
+                };
+                Body::of_kind(&kind, serde_json::Value::Object(fields)).map_err(A::Error::custom)
+            }
+        }
+        d.deserialize_map(Visit)
     }
 }
 

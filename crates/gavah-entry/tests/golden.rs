@@ -557,3 +557,39 @@ fn other_spellings_of_an_entry_are_refused() {
     assert!(Entry::from_canonical_bytes(&bytes[..bytes.len() - 1]).is_err());
     assert_eq!(Entry::from_canonical_bytes(&bytes).unwrap(), entry);
 }
+
+/// A body whose `kind` is not the first key (Gavah always writes it first, but
+/// JSON objects are unordered) reads the same, through the slower path.
+#[test]
+fn a_body_reads_the_same_whichever_key_comes_first() {
+    for body in bodies() {
+        let json: serde_json::Value = serde_json::from_slice(&body.to_json()).unwrap();
+        let serde_json::Value::Object(fields) = json else {
+            panic!("a body is a map")
+        };
+        // Move `kind` to the end (written by hand: serde_json's map sorts keys).
+        let mut text = String::from("{");
+        for (k, v) in fields.iter().filter(|(k, _)| *k != "kind") {
+            text.push_str(&format!("{}:{},", serde_json::to_string(k).unwrap(), v));
+        }
+        text.push_str(&format!("\"kind\":{}}}", fields["kind"]));
+        let text = text.into_bytes();
+        assert!(!text.starts_with(b"{\"kind\""), "the test moved the kind");
+        assert_eq!(Body::from_json(&text).unwrap(), body);
+    }
+}
+
+#[test]
+fn a_body_without_a_known_kind_is_refused_with_the_reason() {
+    let err = |text: &str| Body::from_json(text.as_bytes()).unwrap_err().to_string();
+    assert!(err(r#"{"kind":"rumour","text":"x"}"#).contains("unknown variant `rumour`"));
+    assert!(err(r#"{"text":"x","kind":"rumour"}"#).contains("unknown variant `rumour`"));
+    assert!(err(r#"{"name":"x"}"#).contains("missing field `kind`"));
+    assert!(err(r#"{}"#).contains("missing field `kind`"));
+    assert!(err(r#"{"name":"x","kind":7}"#).contains("kind is not a string"));
+    assert!(err(r#"{"name":"x","kind":"source","name":"y"}"#).contains("duplicate field"));
+    assert!(err(r#"["kind","source"]"#).contains("a map with a kind"));
+    // A report missing a required field names it, on either path.
+    assert!(err(r#"{"kind":"report","row":1}"#).contains("missing field"));
+    assert!(err(r#"{"row":1,"kind":"report"}"#).contains("missing field"));
+}
