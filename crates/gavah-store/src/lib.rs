@@ -9,6 +9,7 @@
 //! Applying the same entries in any order, any number of times, gives the same
 //! tables ([`Store::digest`] checks it); `gavah rebuild` drops and replays them.
 
+mod counts;
 mod error;
 mod link;
 mod project;
@@ -228,7 +229,7 @@ impl Store {
         Ok(Writer {
             tx,
             last_hlc: last,
-            counts_stale: false,
+            changes: counts::Changes::default(),
             pending: project::Pending::default(),
         })
     }
@@ -270,7 +271,8 @@ fn meta(conn: &Connection, key: &str) -> Result<String, StoreError> {
 pub struct Writer<'a> {
     tx: rusqlite::Transaction<'a>,
     last_hlc: Hlc,
-    counts_stale: bool,
+    /// What the documented counts must catch up with at commit.
+    changes: counts::Changes,
     pending: project::Pending,
 }
 
@@ -331,7 +333,9 @@ impl Writer<'_> {
                 }
                 None => project::apply(&self.tx, &mut self.pending, entry, seq, false)?,
             }
-            self.counts_stale |= project::moves_counts(entry);
+            if project::moves_counts(entry) {
+                self.changes.new_report(seq);
+            }
             return Ok(Appended::New);
         }
         // The same entry (same id) may have been written on two nodes; every node
@@ -355,7 +359,11 @@ impl Writer<'_> {
             .optional()?;
         if let Some(seq) = replaced {
             project::apply(&self.tx, &mut self.pending, entry, seq, true)?;
-            self.counts_stale |= project::moves_counts(entry);
+            if project::moves_counts(entry) {
+                // Rare (the same row imported on two nodes): recount all
+                // rather than track the rows the old copy counted for.
+                self.changes.recount_all();
+            }
             Ok(Appended::Replaced)
         } else {
             Ok(Appended::Duplicate)
@@ -367,9 +375,9 @@ impl Writer<'_> {
     pub fn commit(mut self) -> Result<(), StoreError> {
         let t = std::time::Instant::now();
         self.pending.flush(&self.tx)?;
-        if self.counts_stale {
-            project::refresh_counts(&self.tx)?;
-            self.counts_stale = false;
+        if self.changes.any() {
+            counts::refresh(&self.tx, &self.changes)?;
+            self.changes = counts::Changes::default();
         }
         let counted = t.elapsed();
         self.tx.execute(
@@ -411,7 +419,7 @@ impl Writer<'_> {
         drop(rows);
         drop(stmt);
         self.pending.flush(&self.tx)?;
-        self.counts_stale = true;
+        self.changes.recount_all();
         // The replayed reports carry pre-linkage person ids: ask the app to
         // place them again with the stored model (see `set_pids`).
         self.tx.execute(
@@ -426,9 +434,17 @@ impl Writer<'_> {
         Ok(done)
     }
 
-    /// Asks for the documented counts to be recomputed at commit.
-    pub(crate) fn mark_counts_stale(&mut self) {
-        self.counts_stale = true;
+    /// Recounts the documented figures from all the rows at commit, rather
+    /// than only what this transaction changed: a repair, and the reference
+    /// the incremental count is tested against.
+    pub fn recount_counts(&mut self) {
+        self.changes.recount_all();
+    }
+
+    /// Records that linkage moved a report from one person to another, for
+    /// the counts' refresh at commit.
+    pub(crate) fn changes(&mut self) -> &mut counts::Changes {
+        &mut self.changes
     }
 
     /// Read access inside the transaction (for checks before committing),

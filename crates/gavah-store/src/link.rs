@@ -376,18 +376,32 @@ impl Writer<'_> {
     /// Sets the person id of reports (by `seq`), as linkage decided, and
     /// recomputes the documented counts at commit. Returns how many changed.
     pub fn set_pids(&mut self, pids: &[(i64, i64)]) -> Result<u64, StoreError> {
-        let conn = self.conn()?;
-        let mut stmt =
-            conn.prepare_cached("UPDATE reports SET pid = ?2 WHERE seq = ?1 AND pid != ?2")?;
         let mut changed = 0u64;
         for &(seq, pid) in pids {
-            changed += stmt.execute([seq, pid])? as u64;
+            // The old person too, while the counts can still be refreshed
+            // person by person (see `counts`).
+            let old: Option<i64> = if self.changes().wants_moves() {
+                self.conn()?
+                    .prepare_cached("SELECT pid FROM reports WHERE seq = ?1")?
+                    .query_row([seq], |r| r.get(0))
+                    .optional()?
+            } else {
+                None
+            };
+            let n = self
+                .conn()?
+                .prepare_cached("UPDATE reports SET pid = ?2 WHERE seq = ?1 AND pid != ?2")?
+                .execute([seq, pid])?;
+            if n > 0 {
+                changed += 1;
+                match old {
+                    Some(old) => self.changes().moved(old, pid),
+                    None => self.changes().recount_all(),
+                }
+            }
         }
-        drop(stmt);
-        conn.execute("DELETE FROM meta WHERE key = 'relink_needed'", [])?;
-        if changed > 0 {
-            self.mark_counts_stale();
-        }
+        self.conn()?
+            .execute("DELETE FROM meta WHERE key = 'relink_needed'", [])?;
         Ok(changed)
     }
 }

@@ -1,0 +1,498 @@
+//! The documented counts, derived from `reports` and `outcomes`:
+//! `person_outcomes` (each person counted once per outcome, under one
+//! category, day and place), `figure_counts` (the tallies the figures read)
+//! and `incidents`.
+//!
+//! A commit brings them up to date in one of two ways, which give the same
+//! rows (the store's property tests compare them through `Store::digest`):
+//! - a full recount, one pass over every outcome row: after a rebuild or a
+//!   replaced report, and whenever the commit touched a large share of the
+//!   people (a bulk import);
+//! - an incremental one: only the people whose reports changed (new reports,
+//!   reports that linkage moved to another person) are counted again, and
+//!   their old contribution to every tally is swapped for the new one. Linking
+//!   a thousand reports into a store of a million must not recount the
+//!   million.
+
+use crate::StoreError;
+use crate::project::{Pending, insert_rows};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, params};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::{HashMap, HashSet};
+
+/// What a transaction changed that the counts depend on.
+#[derive(Debug, Default)]
+pub(crate) struct Changes {
+    /// Only a full recount will do.
+    pub all: bool,
+    /// The local row (`seq`) of the first report appended in the transaction.
+    /// Rows are numbered upwards, so every report at or after it is new.
+    pub first_new: Option<i64>,
+    /// People some of whose reports linkage moved away or to them.
+    pub pids: FxHashSet<i64>,
+}
+
+impl Changes {
+    /// People moved by linkage that are worth remembering one by one; past
+    /// this a full recount is cheaper than the bookkeeping.
+    const MAX_PIDS: usize = 200_000;
+
+    pub(crate) fn any(&self) -> bool {
+        self.all || self.first_new.is_some() || !self.pids.is_empty()
+    }
+
+    pub(crate) fn new_report(&mut self, seq: i64) {
+        self.first_new = Some(self.first_new.map_or(seq, |f| f.min(seq)));
+    }
+
+    /// Whether moves still need their old person id (see [`Changes::moved`]).
+    pub(crate) fn wants_moves(&self) -> bool {
+        !self.all
+    }
+
+    pub(crate) fn moved(&mut self, from: i64, to: i64) {
+        if self.all {
+            return;
+        }
+        self.pids.insert(from);
+        self.pids.insert(to);
+        if self.pids.len() > Self::MAX_PIDS {
+            self.recount_all();
+        }
+    }
+
+    pub(crate) fn recount_all(&mut self) {
+        self.all = true;
+        self.pids = FxHashSet::default();
+    }
+}
+
+const DIMS: [&str; 5] = ["total", "category", "province", "city", "day"];
+const CATEGORIES: [&str; 4] = ["protester", "bystander", "security-forces", "unknown"];
+
+/// Strings seen in a scan, numbered, so the maps below key on integers and the
+/// scan allocates once per distinct value rather than once per row.
+#[derive(Default)]
+struct Names {
+    ids: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Names {
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.ids.get(s) {
+            return i;
+        }
+        let i = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        self.ids.insert(s.to_string(), i);
+        self.names.push(s.to_string());
+        i
+    }
+
+    fn name(&self, i: u32) -> &str {
+        &self.names[i as usize]
+    }
+
+    fn opt(&mut self, s: Option<&str>) -> Option<u32> {
+        s.map(|s| self.id(s))
+    }
+}
+
+/// What one person's reports say about one outcome.
+#[derive(Default)]
+struct Seen {
+    categories: [u32; 4],
+    day: Option<u32>,
+    province: Option<u32>,
+    city: Option<i64>,
+}
+
+/// A person counted under one outcome: one `person_outcomes` row.
+struct Counted {
+    outcome: u32,
+    pid: i64,
+    category: u32,
+    day: Option<u32>,
+    province: Option<u32>,
+    city: Option<i64>,
+}
+
+/// Outcome rows gathered per person. A person is counted once per outcome,
+/// under one category, day and place, so that every breakdown adds up to its
+/// total: the most reported known category (ties go to the first in
+/// `CATEGORIES`), the earliest day, the smallest province code and city id:
+/// rules that do not depend on the order of the rows.
+#[derive(Default)]
+struct Scan {
+    names: Names,
+    // FxHash: the keys are already hashes, and SipHash over a million of them
+    // showed in profiles.
+    seen: FxHashMap<(i64, u32), Seen>,
+}
+
+/// The columns [`Scan::row`] reads, in order.
+const SCAN_COLUMNS: &str = "r.pid, o.outcome, o.category, o.day, o.province, o.city";
+
+impl Scan {
+    /// Adds one row of [`SCAN_COLUMNS`]; returns its incident key (day,
+    /// province, city) when it has all three.
+    fn row(&mut self, r: &rusqlite::Row<'_>) -> Result<Option<(u32, u32, i64)>, StoreError> {
+        let pid: i64 = r.get(0)?;
+        let outcome = self.names.id(r.get_ref(1)?.as_str().unwrap_or(""));
+        let category = r.get_ref(2)?.as_str().unwrap_or("unknown");
+        let day = r.get_ref(3)?.as_str_or_null().ok().flatten();
+        let day = self.names.opt(day);
+        let province = r.get_ref(4)?.as_str_or_null().ok().flatten();
+        let province = self.names.opt(province);
+        let city: Option<i64> = r.get(5)?;
+        let names = &self.names;
+        let smaller = |new: Option<u32>, old: Option<u32>| match (new, old) {
+            (Some(n), Some(o)) if names.name(n) < names.name(o) => Some(n),
+            (Some(n), None) => Some(n),
+            (_, o) => o,
+        };
+        let s = self.seen.entry((pid, outcome)).or_default();
+        s.categories[CATEGORIES.iter().position(|c| *c == category).unwrap_or(3)] += 1;
+        s.day = smaller(day, s.day);
+        s.province = smaller(province, s.province);
+        s.city = match (city, s.city) {
+            (Some(n), Some(o)) => Some(n.min(o)),
+            (n, o) => n.or(o),
+        };
+        Ok(match (day, province, city) {
+            (Some(d), Some(p), Some(c)) => Some((d, p, c)),
+            _ => None,
+        })
+    }
+
+    /// Each (person, outcome) seen, resolved, in `person_outcomes` key order
+    /// (so that the table is appended to rather than written at random).
+    fn resolve(&mut self) -> Vec<Counted> {
+        let seen = std::mem::take(&mut self.seen);
+        let mut out: Vec<Counted> = seen
+            .into_iter()
+            .map(|((pid, outcome), s)| {
+                let known = s.categories[..3]
+                    .iter()
+                    .enumerate()
+                    .max_by_key(|(i, n)| (**n, std::cmp::Reverse(*i)));
+                let category = match known {
+                    Some((i, n)) if *n > 0 => CATEGORIES[i],
+                    _ => "unknown",
+                };
+                Counted {
+                    outcome,
+                    pid,
+                    category: self.names.id(category),
+                    day: s.day,
+                    province: s.province,
+                    city: s.city,
+                }
+            })
+            .collect();
+        let names = &self.names;
+        out.sort_unstable_by(|a, b| {
+            names
+                .name(a.outcome)
+                .cmp(names.name(b.outcome))
+                .then(a.pid.cmp(&b.pid))
+        });
+        out
+    }
+
+    /// The tallies one counted person adds to: (dimension, key, outcome).
+    fn keys(&mut self, c: &Counted) -> impl Iterator<Item = (u8, u32, u32)> {
+        let empty = self.names.id("");
+        let city = c.city.map(|city| self.names.id(&city.to_string()));
+        let outcome = c.outcome;
+        [
+            Some((0, empty)),
+            Some((1, c.category)),
+            c.province.map(|p| (2, p)),
+            city.map(|k| (3, k)),
+            c.day.map(|d| (4, d)),
+        ]
+        .into_iter()
+        .flatten()
+        .map(move |(dim, key)| (dim, key, outcome))
+    }
+
+    fn person_row(&self, c: &Counted) -> [Value; 6] {
+        let opt = |v: Option<u32>| v.map_or(Value::Null, |i| Value::Text(self.name(i).into()));
+        [
+            Value::Text(self.name(c.outcome).into()),
+            Value::Integer(c.pid),
+            Value::Text(self.name(c.category).into()),
+            opt(c.day),
+            opt(c.province),
+            c.city.map_or(Value::Null, Value::Integer),
+        ]
+    }
+
+    fn name(&self, i: u32) -> &str {
+        self.names.name(i)
+    }
+}
+
+const PERSON_OUTCOMES: &str = "person_outcomes (outcome, pid, category, day, province, city)";
+
+fn write_people(tx: &Connection, scan: &Scan, counted: &[Counted]) -> Result<(), StoreError> {
+    let mut rows: Vec<[Value; 6]> = Vec::with_capacity(Pending::ROWS);
+    for c in counted {
+        rows.push(scan.person_row(c));
+        if rows.len() == Pending::ROWS {
+            insert_rows(tx, PERSON_OUTCOMES, &mut rows)?;
+        }
+    }
+    insert_rows(tx, PERSON_OUTCOMES, &mut rows)
+}
+
+fn sql_n(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// Brings the counts up to date with what the transaction changed.
+pub(crate) fn refresh(tx: &Connection, changes: &Changes) -> Result<(), StoreError> {
+    if changes.all {
+        return refresh_all(tx);
+    }
+    let mut pids = changes.pids.clone();
+    if let Some(first) = changes.first_new {
+        let mut stmt = tx.prepare("SELECT DISTINCT pid FROM reports WHERE seq >= ?1")?;
+        let mut rows = stmt.query([first])?;
+        while let Some(r) = rows.next()? {
+            pids.insert(r.get(0)?);
+        }
+    }
+    let people: i64 = tx
+        .query_row(
+            "SELECT n FROM figure_counts WHERE dim = 'people' AND key = '' AND outcome = 'any'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(0);
+    // Counting a person again costs a few indexed lookups, a full recount a
+    // pass over every row: past half the people the pass is cheaper.
+    if sql_n(pids.len()).saturating_mul(2) > people {
+        return refresh_all(tx);
+    }
+    refresh_people(tx, &pids, changes.first_new)?;
+    let negative: i64 =
+        tx.query_row("SELECT COUNT(*) FROM figure_counts WHERE n < 0", [], |r| {
+            r.get(0)
+        })?;
+    if negative > 0 {
+        // Only possible if the counts were already wrong: start again from
+        // the rows rather than keep a wrong figure.
+        tracing::warn!("the documented counts disagreed with the reports; recounting them all");
+        return refresh_all(tx);
+    }
+    Ok(())
+}
+
+/// Counts again the people `pids`, and adds the incidents of the reports
+/// from `first_new` on.
+fn refresh_people(
+    tx: &Connection,
+    pids: &FxHashSet<i64>,
+    first_new: Option<i64>,
+) -> Result<(), StoreError> {
+    let mut pids: Vec<i64> = pids.iter().copied().collect();
+    pids.sort_unstable();
+    let mut scan = Scan::default();
+    let mut delta: FxHashMap<(u8, u32, u32), i64> = FxHashMap::default();
+    // What these people counted for until now: every outcome counted has a
+    // total row.
+    let outcomes: Vec<String> = tx
+        .prepare("SELECT outcome FROM figure_counts WHERE dim = 'total' AND key = ''")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    {
+        let mut old = tx.prepare_cached(
+            "DELETE FROM person_outcomes WHERE outcome = ?1 AND pid = ?2
+             RETURNING category, day, province, city",
+        )?;
+        for outcome in &outcomes {
+            for &pid in &pids {
+                let row = old
+                    .query_row(params![outcome, pid], |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, Option<String>>(1)?,
+                            r.get::<_, Option<String>>(2)?,
+                            r.get::<_, Option<i64>>(3)?,
+                        ))
+                    })
+                    .optional()?;
+                if let Some((category, day, province, city)) = row {
+                    let c = Counted {
+                        outcome: scan.names.id(outcome),
+                        pid,
+                        category: scan.names.id(&category),
+                        day: scan.names.opt(day.as_deref()),
+                        province: scan.names.opt(province.as_deref()),
+                        city,
+                    };
+                    for key in scan.keys(&c) {
+                        *delta.entry(key).or_default() -= 1;
+                    }
+                }
+            }
+        }
+    }
+    // What they count for now.
+    {
+        let mut stmt = tx.prepare_cached(&format!(
+            "SELECT {SCAN_COLUMNS} FROM reports r JOIN outcomes o ON o.report = r.seq WHERE r.pid = ?1"
+        ))?;
+        for &pid in &pids {
+            let mut rows = stmt.query([pid])?;
+            while let Some(r) = rows.next()? {
+                scan.row(r)?;
+            }
+        }
+    }
+    let counted = scan.resolve();
+    for c in &counted {
+        for key in scan.keys(c) {
+            *delta.entry(key).or_default() += 1;
+        }
+    }
+    write_people(tx, &scan, &counted)?;
+    {
+        let mut up = tx.prepare_cached(
+            "INSERT INTO figure_counts (dim, key, outcome, n) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (dim, key, outcome) DO UPDATE SET n = n + excluded.n",
+        )?;
+        for ((dim, key, outcome), d) in &delta {
+            if *d != 0 {
+                up.execute(params![
+                    DIMS[usize::from(*dim)],
+                    scan.name(*key),
+                    scan.name(*outcome),
+                    d
+                ])?;
+            }
+        }
+    }
+    if let Some(first) = first_new {
+        tx.execute(
+            "INSERT INTO incidents (day, province, city, reports)
+             SELECT day, province, city, COUNT(*) FROM outcomes
+             WHERE report >= ?1 AND day IS NOT NULL AND province IS NOT NULL AND city IS NOT NULL
+             GROUP BY day, province, city
+             ON CONFLICT (day, province, city) DO UPDATE SET reports = reports + excluded.reports",
+            [first],
+        )?;
+    }
+    // Zero counts are not stored (as a full recount stores none), and the
+    // counts of distinct cities, provinces, people and reports follow from
+    // the tallies and the rows.
+    tx.execute_batch(
+        "DELETE FROM figure_counts WHERE n = 0;
+         DELETE FROM figure_counts WHERE dim IN ('cities', 'provinces', 'people', 'reports');
+         INSERT INTO figure_counts (dim, key, outcome, n)
+             SELECT 'cities', '', outcome, COUNT(*) FROM figure_counts WHERE dim = 'city' GROUP BY outcome;
+         INSERT INTO figure_counts (dim, key, outcome, n)
+             SELECT 'cities', '', 'any', COUNT(DISTINCT key) FROM figure_counts WHERE dim = 'city'
+             HAVING COUNT(DISTINCT key) > 0;
+         INSERT INTO figure_counts (dim, key, outcome, n)
+             SELECT 'provinces', '', 'any', COUNT(DISTINCT key) FROM figure_counts WHERE dim = 'province'
+             HAVING COUNT(DISTINCT key) > 0;
+         INSERT INTO figure_counts (dim, key, outcome, n)
+             SELECT 'people', '', 'any', COUNT(DISTINCT pid) FROM reports HAVING COUNT(DISTINCT pid) > 0;
+         INSERT INTO figure_counts (dim, key, outcome, n)
+             SELECT 'reports', '', 'any', COUNT(*) FROM reports HAVING COUNT(*) > 0;",
+    )?;
+    Ok(())
+}
+
+/// Recomputes the documented counts and the implied incidents from the rows.
+///
+/// One pass over `outcomes` in Rust rather than one `COUNT(DISTINCT …) GROUP BY`
+/// per dimension: SQLite would sort the whole table once per dimension, which
+/// dominated the time of a large import.
+pub(crate) fn refresh_all(tx: &Connection) -> Result<(), StoreError> {
+    let mut scan = Scan::default();
+    let mut incidents: HashMap<(u32, u32, i64), u64> = HashMap::new();
+    {
+        // The person is the report's pid: the cluster once the store is
+        // linked, the pre-linkage key's id before.
+        let mut stmt = tx.prepare(&format!(
+            "SELECT {SCAN_COLUMNS} FROM outcomes o JOIN reports r ON r.seq = o.report"
+        ))?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            if let Some(key) = scan.row(r)? {
+                *incidents.entry(key).or_default() += 1;
+            }
+        }
+    }
+    let counted = scan.resolve();
+    let any = scan.names.id("any");
+    let mut tallies: HashMap<(u8, u32, u32), u64> = HashMap::new();
+    let mut cities: HashMap<u32, HashSet<i64>> = HashMap::new();
+    let mut provinces: HashSet<u32> = HashSet::new();
+    for c in &counted {
+        for key in scan.keys(c) {
+            *tallies.entry(key).or_default() += 1;
+        }
+        if let Some(p) = c.province {
+            provinces.insert(p);
+        }
+        if let Some(city) = c.city {
+            cities.entry(c.outcome).or_default().insert(city);
+            cities.entry(any).or_default().insert(city);
+        }
+    }
+    let mut people: FxHashSet<i64> = FxHashSet::default();
+    {
+        let mut stmt = tx.prepare("SELECT pid FROM reports")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            people.insert(r.get(0)?);
+        }
+    }
+    let reports: i64 = tx.query_row("SELECT COUNT(*) FROM reports", [], |r| r.get(0))?;
+    tx.execute_batch(
+        "DELETE FROM figure_counts; DELETE FROM incidents; DELETE FROM person_outcomes;",
+    )?;
+    write_people(tx, &scan, &counted)?;
+    let mut ins =
+        tx.prepare("INSERT INTO figure_counts (dim, key, outcome, n) VALUES (?1, ?2, ?3, ?4)")?;
+    for ((dim, key, outcome), count) in &tallies {
+        ins.execute(params![
+            DIMS[usize::from(*dim)],
+            scan.name(*key),
+            scan.name(*outcome),
+            i64::try_from(*count).unwrap_or(i64::MAX)
+        ])?;
+    }
+    for (outcome, set) in &cities {
+        ins.execute(params!["cities", "", scan.name(*outcome), sql_n(set.len())])?;
+    }
+    // Zero counts are not stored: a store without reports has no count rows,
+    // whether it was just created or just rebuilt.
+    for (dim, value) in [
+        ("provinces", sql_n(provinces.len())),
+        ("people", sql_n(people.len())),
+        ("reports", reports),
+    ] {
+        if value > 0 {
+            ins.execute(params![dim, "", "any", value])?;
+        }
+    }
+    let mut inc =
+        tx.prepare("INSERT INTO incidents (day, province, city, reports) VALUES (?1, ?2, ?3, ?4)")?;
+    for ((day, province, city), count) in &incidents {
+        inc.execute(params![
+            scan.name(*day),
+            scan.name(*province),
+            city,
+            i64::try_from(*count).unwrap_or(i64::MAX)
+        ])?;
+    }
+    Ok(())
+}
