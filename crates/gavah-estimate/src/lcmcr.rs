@@ -12,7 +12,7 @@
 
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Beta, Distribution, Gamma, Poisson};
+use rand_distr::{Beta, Distribution, Gamma, Poisson, StandardNormal};
 use serde::Serialize;
 
 use crate::diagnostics::{effective_sample_size, quantile, split_rhat};
@@ -556,7 +556,7 @@ fn gamma_at_least_one<R: Rng + ?Sized>(rng: &mut R, shape: f64) -> f64 {
     let d = shape - 1.0 / 3.0;
     let c = 1.0 / (9.0 * d).sqrt();
     loop {
-        let x = standard_normal(rng);
+        let x: f64 = rng.sample(StandardNormal);
         let t = 1.0 + c * x;
         if t <= 0.0 {
             continue;
@@ -568,131 +568,6 @@ fn gamma_at_least_one<R: Rng + ?Sized>(rng: &mut R, shape: f64) -> f64 {
             return d * v;
         }
     }
-}
-
-/// Layers of the normal ziggurat; a power of two, the layer is picked by
-/// the low bits of one 64-bit output.
-const ZIG_LAYERS: usize = 256;
-
-/// Tables of the ziggurat for `f(x) = exp(−x²/2)` on x ≥ 0 (Marsaglia and
-/// Tsang, "The ziggurat method for generating random variables", J. Stat.
-/// Softw. 5(8), 2000). `x[i]` is the right edge of layer `i`, from `x[1] = r`
-/// (where the tail starts) down to `x[256] = 0`; `f[i] = f(x[i])`. Layer 0 is
-/// the base rectangle `[0, r] × [0, f(r)]` with the tail beyond `r`, drawn as
-/// one rectangle of width `x[0] = v/f(r)`; layer `i ≥ 1` is
-/// `[0, x[i]] × [f[i], f[i + 1]]`. Every layer has the same area `v`.
-struct Ziggurat {
-    x: [f64; ZIG_LAYERS + 1],
-    f: [f64; ZIG_LAYERS + 1],
-}
-
-impl Ziggurat {
-    /// Builds the layers for a tail start `r` and returns them with the top
-    /// edge the last layer reaches (≥ 1 when they cover the peak), or None
-    /// when the layers reach the peak before the last one.
-    fn build(r: f64) -> Option<(Ziggurat, f64)> {
-        let dens = |x: f64| (-0.5 * x * x).exp();
-        // ∫_r^∞ f = f(r) · R(r), R the Mills ratio, by its continued fraction
-        // R(r) = 1/(r + 1/(r + 2/(r + 3/(r + …)))), evaluated from the bottom.
-        let mut cf = r;
-        for k in (1..200).rev() {
-            cf = r + k as f64 / cf;
-        }
-        let v = r * dens(r) + dens(r) / cf;
-        let mut x = [0.0; ZIG_LAYERS + 1];
-        let mut f = [0.0; ZIG_LAYERS + 1];
-        x[0] = v / dens(r);
-        f[0] = 0.0;
-        x[1] = r;
-        f[1] = dens(r);
-        for i in 1..ZIG_LAYERS - 1 {
-            // Layer i has area x[i] (f[i + 1] − f[i]) = v.
-            let next = f[i] + v / x[i];
-            if next >= 1.0 {
-                return None;
-            }
-            f[i + 1] = next;
-            x[i + 1] = (-2.0 * next.ln()).sqrt();
-        }
-        // The top layer spans [f[255], f[255] + v/x[255]]; if that reaches 1
-        // it holds the whole peak (whatever it has above the curve is
-        // rejected like any other point above it).
-        let top = f[ZIG_LAYERS - 1] + v / x[ZIG_LAYERS - 1];
-        x[ZIG_LAYERS] = 0.0;
-        f[ZIG_LAYERS] = top;
-        Some((Ziggurat { x, f }, top))
-    }
-
-    /// The tables for 256 layers: `r` by bisection, the smallest whose
-    /// layers still cover the peak (r ≈ 3.6541528853610088, the value
-    /// Marsaglia and Tsang give), so the top layer's area above the curve,
-    /// wasted, is a rounding error.
-    fn new() -> Ziggurat {
-        let (mut lo, mut hi) = (3.0f64, 4.0f64);
-        // `lo`: layers too wide (they reach the peak early); `hi`: too narrow.
-        for _ in 0..200 {
-            let mid = 0.5 * (lo + hi);
-            match Ziggurat::build(mid) {
-                Some((_, top)) if top < 1.0 => hi = mid,
-                _ => lo = mid,
-            }
-            if hi - lo <= f64::EPSILON * hi {
-                break;
-            }
-        }
-        // At `lo`, within an ulp or two of `hi`, the layers end at the peak.
-        match Ziggurat::build(lo) {
-            Some((z, top)) if top >= 1.0 => z,
-            // Not reached: the bisection's bounds bracket the closing r.
-            _ => panic!("ziggurat tables do not close at r = {lo}"),
-        }
-    }
-}
-
-static ZIGGURAT: std::sync::OnceLock<Ziggurat> = std::sync::OnceLock::new();
-
-/// A standard normal variate by the ziggurat method: one 64-bit output, a
-/// multiplication and a comparison about 99 % of the time. Written here
-/// instead of rand_distr's `StandardNormal`, whose sampler is not inlined
-/// and saves and restores a dozen registers around every call.
-#[inline]
-fn standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
-    let z = ZIGGURAT.get_or_init(Ziggurat::new);
-    loop {
-        let bits = rng.next_u64();
-        let i = (bits as usize) & (ZIG_LAYERS - 1);
-        // The top 52 bits as a double in [2, 4), minus 3: uniform on [−1, 1)
-        // with the sign included.
-        let u = f64::from_bits((bits >> 12) | 0x4000_0000_0000_0000) - 3.0;
-        let x = u * z.x[i];
-        if x.abs() < z.x[i + 1] {
-            return x;
-        }
-        if let Some(x) = normal_edge(rng, z, i, x) {
-            return x;
-        }
-    }
-}
-
-/// The ziggurat's slow path: the point fell in layer `i` beyond the part
-/// that lies wholly under the curve.
-#[cold]
-#[inline(never)]
-fn normal_edge<R: Rng + ?Sized>(rng: &mut R, z: &Ziggurat, i: usize, x: f64) -> Option<f64> {
-    if i == 0 {
-        // The tail beyond r (Marsaglia 1964): r + E₁/r, accepted when
-        // 2 E₂ > (E₁/r)², E₁ and E₂ standard exponentials.
-        let r = z.x[1];
-        loop {
-            let e1 = -(1.0 - rng.random::<f64>()).ln() / r;
-            let e2 = -(1.0 - rng.random::<f64>()).ln();
-            if 2.0 * e2 > e1 * e1 {
-                return Some((r + e1).copysign(x));
-            }
-        }
-    }
-    let y = z.f[i] + (z.f[i + 1] - z.f[i]) * rng.random::<f64>();
-    (y < (-0.5 * x * x).exp()).then_some(x)
 }
 
 /// ln of a Gamma(shape, 1) variate, accurate even when the variate itself
@@ -1305,72 +1180,6 @@ mod beta_tests {
                 (var / v - 1.0).abs() < 0.02,
                 "Beta({a},{b}) var {var} vs {v}"
             );
-        }
-    }
-}
-
-#[cfg(test)]
-mod normal_tests {
-    use super::*;
-
-    /// The tables close where Marsaglia and Tsang's do, each layer has the
-    /// same area, and the top one covers the peak without much waste.
-    #[test]
-    fn ziggurat_tables() {
-        let z = Ziggurat::new();
-        assert!(
-            (z.x[1] - 3.654_152_885_361_009).abs() < 1e-9,
-            "r = {}",
-            z.x[1]
-        );
-        let v = z.x[0] * z.f[1];
-        for i in 1..ZIG_LAYERS {
-            let area = z.x[i] * (z.f[i + 1] - z.f[i]);
-            assert!((area / v - 1.0).abs() < 1e-12, "layer {i}: {area} vs {v}");
-        }
-        assert!(z.f[ZIG_LAYERS] >= 1.0 && z.f[ZIG_LAYERS] < 1.0 + 1e-9);
-    }
-
-    /// Moments and tail frequencies of the normal draws, including the
-    /// tail beyond r that layer 0 samples.
-    #[test]
-    fn normal_distribution() {
-        let mut rng = Xoshiro256pp::from_rng(&mut ChaCha8Rng::seed_from_u64(21));
-        let draws = 4_000_000usize;
-        let (mut s1, mut s2, mut s4) = (0.0, 0.0, 0.0);
-        let mut beyond = [0usize; 4];
-        let edges = [1.0, 2.0, 3.0, 3.654_152_885_361_009];
-        // P(|Z| > edge), from erfc.
-        let expected = [
-            0.317_310_507_862_914_1,
-            0.045_500_263_896_358_42,
-            0.002_699_796_063_260_189,
-            0.000_258_146_747_672_6,
-        ];
-        for _ in 0..draws {
-            let x = standard_normal(&mut rng);
-            s1 += x;
-            s2 += x * x;
-            s4 += x * x * x * x;
-            for (b, e) in beyond.iter_mut().zip(edges) {
-                *b += usize::from(x.abs() > e);
-            }
-        }
-        let n = draws as f64;
-        assert!((s1 / n).abs() < 5.0 / n.sqrt(), "mean {}", s1 / n);
-        assert!(
-            (s2 / n - 1.0).abs() < 5.0 * (2.0 / n).sqrt(),
-            "var {}",
-            s2 / n
-        );
-        assert!(
-            (s4 / n - 3.0).abs() < 5.0 * (96.0 / n).sqrt(),
-            "4th {}",
-            s4 / n
-        );
-        for (b, p) in beyond.iter().zip(expected) {
-            let sd = (n * p * (1.0 - p)).sqrt();
-            assert!((*b as f64 - n * p).abs() < 5.0 * sd, "{b} vs {}", n * p);
         }
     }
 }
