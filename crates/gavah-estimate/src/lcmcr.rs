@@ -632,13 +632,26 @@ fn binomial_pq<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, q: f64, inversion_b
     if q <= 0.0 {
         return n;
     }
-    let (p, q, flip) = if p > 0.5 { (q, p, true) } else { (p, q, false) };
+    // The smaller of p and q goes to the samplers and the draw is turned
+    // round after, both by selection rather than by branch: which side is
+    // smaller changes from class to class without a pattern.
+    let flip = p > 0.5;
+    let (p, q) = (select_f64(flip, q, p), select_f64(flip, p, q));
     let x = if (n as i64 as f64) * p < inversion_below {
         binv(rng, n, p, q)
     } else {
         btrd(rng, n, p, q)
     };
-    if flip { n - x } else { x }
+    // n − x when flipped, x otherwise.
+    let mask = 0u64.wrapping_sub(u64::from(flip));
+    x ^ ((x ^ n.wrapping_sub(x)) & mask)
+}
+
+/// `if c { a } else { b }` for doubles, by bit masks (no branch).
+#[inline(always)]
+fn select_f64(c: bool, a: f64, b: f64) -> f64 {
+    let mask = 0u64.wrapping_sub(u64::from(c));
+    f64::from_bits((a.to_bits() & mask) | (b.to_bits() & !mask))
 }
 
 /// Binomial(n, p) by inversion, p ≤ ½: walk the probability mass function
