@@ -153,16 +153,21 @@ struct Chain {
     /// weights, list by list the complements of the capture probabilities
     /// and the probabilities (`[(2 j + caught) * stride + rank]`, so that a
     /// pattern's class weights are a few whole-row products, the rows picked
-    /// by index rather than by branch), a pattern's class weights, their sums from each
-    /// rank on, its allocation, and the class sizes and capture totals. Rows
-    /// are `stride` long, `classes` rounded up to a multiple of 4 and padded
-    /// with zero weights, so the row loops run in whole vector chunks.
+    /// by index rather than by branch), every pattern's class weights, their
+    /// sums from each rank on and its binomial parameters (one row per
+    /// pattern: the observed ones, then the unobserved one), a pattern's
+    /// allocation, and the class sizes and capture totals. Rows are `stride`
+    /// long, `classes` rounded up to a multiple of 4 and padded with zero
+    /// weights, so the row loops run in whole vector chunks; the sums' rows
+    /// are `stride + 4` long, so that each holds the 0 after its last class.
     stride: usize,
     order: Vec<usize>,
     pi_s: Vec<f64>,
     lam_s: Vec<f64>,
     w: Vec<f64>,
     rest: Vec<f64>,
+    p_s: Vec<f64>,
+    q_s: Vec<f64>,
     m: Vec<u64>,
     size_s: Vec<u64>,
     caught_s: Vec<u64>,
@@ -212,6 +217,7 @@ impl Chain {
             })
             .collect();
         let stride = classes.div_ceil(4) * 4;
+        let slots = patterns.len() + 1;
         let mut c = Chain {
             k,
             classes,
@@ -228,8 +234,10 @@ impl Chain {
             order: (0..classes).collect(),
             pi_s: vec![0.0; stride],
             lam_s: vec![0.0; 2 * stride * k],
-            w: vec![0.0; stride],
-            rest: vec![0.0; stride],
+            w: vec![0.0; stride * slots],
+            rest: vec![0.0; (stride + 4) * slots],
+            p_s: vec![0.0; stride * slots],
+            q_s: vec![0.0; stride * slots],
             m: vec![0; stride],
             size_s: vec![0; stride],
             caught_s: vec![0; stride * k],
@@ -268,31 +276,63 @@ impl Chain {
         p
     }
 
-    /// Splits `count` people with `pattern` among the classes, by rank.
-    fn allocate(&mut self, pattern: usize, count: u64) {
+    /// Every pattern's class weights, their sums from each rank on and the
+    /// binomial parameters of its classes, for [`Chain::allocate`]. Computed
+    /// for all patterns before any is allocated: this pass has no branch that
+    /// depends on the draws, so its chains of products, sums and divisions
+    /// overlap one another, where in front of each allocation they waited
+    /// for the mispredicted branches of the one before.
+    fn pattern_weights(&mut self) {
+        let kk = self.classes;
+        let st = self.stride;
+        let rst = st + 4;
+        let slots = self.patterns.len() + 1;
+        for slot in 0..slots {
+            let pattern = self.patterns.get(slot).copied().unwrap_or(0);
+            let w = &mut self.w[slot * st..(slot + 1) * st];
+            let row = |j: usize| {
+                let r = 2 * j + ((pattern >> j) & 1);
+                &self.lam_s[r * st..(r + 1) * st]
+            };
+            mul_chunks(w, &self.pi_s[..st], row(0));
+            for j in 1..self.k {
+                mul_assign_chunks(w, row(j));
+            }
+            // Remaining weight from each rank on, summed from the light end:
+            // subtracting heavy weights from the total instead would leave
+            // rounding noise of 1e-16 where the light classes' true weights
+            // may be 1e-20.
+            let rest = &mut self.rest[slot * rst..(slot + 1) * rst];
+            let mut acc = 0.0;
+            for i in (0..kk).rev() {
+                acc += w[i];
+                rest[i] = acc;
+            }
+            // Class i's share of what is left: p = w / rest, 1 − p = the
+            // weight beyond i over rest, both without cancellation (0/0 for
+            // classes after the weight runs out, which are never drawn).
+            let ps = &mut self.p_s[slot * st..(slot + 1) * st];
+            let qs = &mut self.q_s[slot * st..(slot + 1) * st];
+            for i in 0..kk.saturating_sub(1) {
+                ps[i] = w[i] / rest[i];
+                qs[i] = rest[i + 1] / rest[i];
+            }
+        }
+    }
+
+    /// Splits `count` people with `pattern`, the one in row `slot` of the
+    /// tables [`Chain::pattern_weights`] filled, among the classes, by rank.
+    fn allocate(&mut self, slot: usize, pattern: usize, count: u64) {
         if count == 0 {
             return;
         }
         let kk = self.classes;
         let st = self.stride;
-        let w = &mut self.w[..st];
-        let row = |j: usize| {
-            let r = 2 * j + ((pattern >> j) & 1);
-            &self.lam_s[r * st..(r + 1) * st]
-        };
-        mul_chunks(w, &self.pi_s[..st], row(0));
-        for j in 1..self.k {
-            mul_assign_chunks(w, row(j));
-        }
-        // Remaining weight from each rank on, summed from the light end:
-        // subtracting heavy weights from the total instead would leave rounding
-        // noise of 1e-16 where the light classes' true weights may be 1e-20.
-        let rest = &mut self.rest[..st];
-        let mut acc = 0.0;
-        for i in (0..kk).rev() {
-            acc += w[i];
-            rest[i] = acc;
-        }
+        let rst = st + 4;
+        let w = &self.w[slot * st..(slot + 1) * st];
+        let rest = &self.rest[slot * rst..(slot + 1) * rst];
+        let ps = &self.p_s[slot * st..(slot + 1) * st];
+        let qs = &self.q_s[slot * st..(slot + 1) * st];
         let m = &mut self.m[..st];
         m.fill(0);
         let mut left = count;
@@ -317,18 +357,10 @@ impl Chain {
                 }
                 break;
             }
-            // Class i's share of what is left: p = w / rest, 1 − p = the
-            // weight beyond i over rest, both without cancellation.
             let x = if rest[i + 1] <= 0.0 {
                 left
             } else {
-                binomial_pq(
-                    &mut self.rng,
-                    left,
-                    w[i] / rest[i],
-                    rest[i + 1] / rest[i],
-                    INVERSION_BELOW,
-                )
+                binomial_pq(&mut self.rng, left, ps[i], qs[i], INVERSION_BELOW)
             };
             m[i] = x;
             left -= x;
@@ -374,11 +406,12 @@ impl Chain {
         }
         self.size_s.fill(0);
         self.caught_s.fill(0);
+        self.pattern_weights();
         for i in 0..self.patterns.len() {
-            self.allocate(self.patterns[i], self.counts[i]);
+            self.allocate(i, self.patterns[i], self.counts[i]);
         }
         let n0 = self.n0;
-        self.allocate(0, n0);
+        self.allocate(self.patterns.len(), 0, n0);
         for (i, &c) in self.order.iter().enumerate() {
             self.size[c] = self.size_s[i];
             for j in 0..k {
