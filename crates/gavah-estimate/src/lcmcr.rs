@@ -153,16 +153,21 @@ struct Chain {
     /// weights, list by list the complements of the capture probabilities
     /// and the probabilities (`[(2 j + caught) * stride + rank]`, so that a
     /// pattern's class weights are a few whole-row products, the rows picked
-    /// by index rather than by branch), a pattern's class weights, their sums from each
-    /// rank on, its allocation, and the class sizes and capture totals. Rows
-    /// are `stride` long, `classes` rounded up to a multiple of 4 and padded
-    /// with zero weights, so the row loops run in whole vector chunks.
+    /// by index rather than by branch), every pattern's class weights, their
+    /// sums from each rank on and its binomial parameters (one row per
+    /// pattern: the observed ones, then the unobserved one), a pattern's
+    /// allocation, and the class sizes and capture totals. Rows are `stride`
+    /// long, `classes` rounded up to a multiple of 4 and padded with zero
+    /// weights, so the row loops run in whole vector chunks; the sums' rows
+    /// are `stride + 4` long, so that each holds the 0 after its last class.
     stride: usize,
     order: Vec<usize>,
     pi_s: Vec<f64>,
     lam_s: Vec<f64>,
     w: Vec<f64>,
     rest: Vec<f64>,
+    p_s: Vec<f64>,
+    q_s: Vec<f64>,
     m: Vec<u64>,
     size_s: Vec<u64>,
     caught_s: Vec<u64>,
@@ -212,6 +217,7 @@ impl Chain {
             })
             .collect();
         let stride = classes.div_ceil(4) * 4;
+        let slots = patterns.len() + 1;
         let mut c = Chain {
             k,
             classes,
@@ -228,8 +234,10 @@ impl Chain {
             order: (0..classes).collect(),
             pi_s: vec![0.0; stride],
             lam_s: vec![0.0; 2 * stride * k],
-            w: vec![0.0; stride],
-            rest: vec![0.0; stride],
+            w: vec![0.0; stride * slots],
+            rest: vec![0.0; (stride + 4) * slots],
+            p_s: vec![0.0; stride * slots],
+            q_s: vec![0.0; stride * slots],
             m: vec![0; stride],
             size_s: vec![0; stride],
             caught_s: vec![0; stride * k],
@@ -268,33 +276,63 @@ impl Chain {
         p
     }
 
-    /// Splits `count` people with `pattern` among the classes, by rank.
-    fn allocate(&mut self, pattern: usize, count: u64) {
+    /// Every pattern's class weights, their sums from each rank on and the
+    /// binomial parameters of its classes, for [`Chain::allocate`]. Computed
+    /// for all patterns before any is allocated: this pass has no branch that
+    /// depends on the draws, so its chains of products, sums and divisions
+    /// overlap one another, where in front of each allocation they waited
+    /// for the mispredicted branches of the one before.
+    fn pattern_weights(&mut self) {
+        let kk = self.classes;
+        let st = self.stride;
+        let rst = st + 4;
+        let slots = self.patterns.len() + 1;
+        for slot in 0..slots {
+            let pattern = self.patterns.get(slot).copied().unwrap_or(0);
+            let w = &mut self.w[slot * st..(slot + 1) * st];
+            let row = |j: usize| {
+                let r = 2 * j + ((pattern >> j) & 1);
+                &self.lam_s[r * st..(r + 1) * st]
+            };
+            mul_chunks(w, &self.pi_s[..st], row(0));
+            for j in 1..self.k {
+                mul_assign_chunks(w, row(j));
+            }
+            // Remaining weight from each rank on, summed from the light end:
+            // subtracting heavy weights from the total instead would leave
+            // rounding noise of 1e-16 where the light classes' true weights
+            // may be 1e-20.
+            let rest = &mut self.rest[slot * rst..(slot + 1) * rst];
+            let mut acc = 0.0;
+            for i in (0..kk).rev() {
+                acc += w[i];
+                rest[i] = acc;
+            }
+            // Class i's share of what is left: p = w / rest, 1 − p = the
+            // weight beyond i over rest, both without cancellation (0/0 for
+            // classes after the weight runs out, which are never drawn).
+            let ps = &mut self.p_s[slot * st..(slot + 1) * st];
+            let qs = &mut self.q_s[slot * st..(slot + 1) * st];
+            for i in 0..kk.saturating_sub(1) {
+                ps[i] = w[i] / rest[i];
+                qs[i] = rest[i + 1] / rest[i];
+            }
+        }
+    }
+
+    /// Splits `count` people with `pattern`, the one in row `slot` of the
+    /// tables [`Chain::pattern_weights`] filled, among the classes, by rank.
+    fn allocate(&mut self, slot: usize, pattern: usize, count: u64) {
         if count == 0 {
             return;
         }
         let kk = self.classes;
         let st = self.stride;
-        let w = &mut self.w[..st];
-        w.copy_from_slice(&self.pi_s[..st]);
-        for j in 0..self.k {
-            let r = 2 * j + ((pattern >> j) & 1);
-            let row = &self.lam_s[r * st..(r + 1) * st];
-            for (a, b) in w.chunks_exact_mut(4).zip(row.chunks_exact(4)) {
-                for t in 0..4 {
-                    a[t] *= b[t];
-                }
-            }
-        }
-        // Remaining weight from each rank on, summed from the light end:
-        // subtracting heavy weights from the total instead would leave rounding
-        // noise of 1e-16 where the light classes' true weights may be 1e-20.
-        let rest = &mut self.rest[..st];
-        let mut acc = 0.0;
-        for i in (0..kk).rev() {
-            acc += w[i];
-            rest[i] = acc;
-        }
+        let rst = st + 4;
+        let w = &self.w[slot * st..(slot + 1) * st];
+        let rest = &self.rest[slot * rst..(slot + 1) * rst];
+        let ps = &self.p_s[slot * st..(slot + 1) * st];
+        let qs = &self.q_s[slot * st..(slot + 1) * st];
         let m = &mut self.m[..st];
         m.fill(0);
         let mut left = count;
@@ -319,18 +357,10 @@ impl Chain {
                 }
                 break;
             }
-            // Class i's share of what is left: p = w / rest, 1 − p = the
-            // weight beyond i over rest, both without cancellation.
             let x = if rest[i + 1] <= 0.0 {
                 left
             } else {
-                binomial_pq(
-                    &mut self.rng,
-                    left,
-                    w[i] / rest[i],
-                    rest[i + 1] / rest[i],
-                    INVERSION_BELOW,
-                )
+                binomial_pq(&mut self.rng, left, ps[i], qs[i], INVERSION_BELOW)
             };
             m[i] = x;
             left -= x;
@@ -376,11 +406,12 @@ impl Chain {
         }
         self.size_s.fill(0);
         self.caught_s.fill(0);
+        self.pattern_weights();
         for i in 0..self.patterns.len() {
-            self.allocate(self.patterns[i], self.counts[i]);
+            self.allocate(i, self.patterns[i], self.counts[i]);
         }
         let n0 = self.n0;
-        self.allocate(0, n0);
+        self.allocate(self.patterns.len(), 0, n0);
         for (i, &c) in self.order.iter().enumerate() {
             self.size[c] = self.size_s[i];
             for j in 0..k {
@@ -506,12 +537,37 @@ impl RngCore for Xoshiro256pp {
     }
 }
 
+/// `w[i] = a[i] · b[i]` over rows whose length is a multiple of 4. As a
+/// function of its own the three slices are known not to overlap, so the
+/// loop compiles to vector multiplications; written inline over fields of
+/// the chain it stayed scalar.
+#[inline(always)]
+fn mul_chunks(w: &mut [f64], a: &[f64], b: &[f64]) {
+    let (w, _) = w.as_chunks_mut::<4>();
+    let (a, _) = a.as_chunks::<4>();
+    let (b, _) = b.as_chunks::<4>();
+    for ((w, a), b) in w.iter_mut().zip(a).zip(b) {
+        *w = [a[0] * b[0], a[1] * b[1], a[2] * b[2], a[3] * b[3]];
+    }
+}
+
+/// `w[i] *= b[i]` over rows whose length is a multiple of 4.
+#[inline(always)]
+fn mul_assign_chunks(w: &mut [f64], b: &[f64]) {
+    let (w, _) = w.as_chunks_mut::<4>();
+    let (b, _) = b.as_chunks::<4>();
+    for (w, b) in w.iter_mut().zip(b) {
+        *w = [w[0] * b[0], w[1] * b[1], w[2] * b[2], w[3] * b[3]];
+    }
+}
+
 /// `s[i] += m[i]` over rows whose length is a multiple of 4.
+#[inline(always)]
 fn add_chunks(s: &mut [u64], m: &[u64]) {
-    for (a, b) in s.chunks_exact_mut(4).zip(m.chunks_exact(4)) {
-        for t in 0..4 {
-            a[t] += b[t];
-        }
+    let (s, _) = s.as_chunks_mut::<4>();
+    let (m, _) = m.as_chunks::<4>();
+    for (s, m) in s.iter_mut().zip(m) {
+        *s = [s[0] + m[0], s[1] + m[1], s[2] + m[2], s[3] + m[3]];
     }
 }
 
@@ -609,13 +665,26 @@ fn binomial_pq<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, q: f64, inversion_b
     if q <= 0.0 {
         return n;
     }
-    let (p, q, flip) = if p > 0.5 { (q, p, true) } else { (p, q, false) };
+    // The smaller of p and q goes to the samplers and the draw is turned
+    // round after, both by selection rather than by branch: which side is
+    // smaller changes from class to class without a pattern.
+    let flip = p > 0.5;
+    let (p, q) = (select_f64(flip, q, p), select_f64(flip, p, q));
     let x = if (n as i64 as f64) * p < inversion_below {
         binv(rng, n, p, q)
     } else {
         btrd(rng, n, p, q)
     };
-    if flip { n - x } else { x }
+    // n − x when flipped, x otherwise.
+    let mask = 0u64.wrapping_sub(u64::from(flip));
+    x ^ ((x ^ n.wrapping_sub(x)) & mask)
+}
+
+/// `if c { a } else { b }` for doubles, by bit masks (no branch).
+#[inline(always)]
+fn select_f64(c: bool, a: f64, b: f64) -> f64 {
+    let mask = 0u64.wrapping_sub(u64::from(c));
+    f64::from_bits((a.to_bits() & mask) | (b.to_bits() & !mask))
 }
 
 /// Binomial(n, p) by inversion, p ≤ ½: walk the probability mass function
