@@ -21,7 +21,7 @@ use gavah_link::cluster::{ClusterOptions, Clustering, Constraints, ReviewItem, r
 use gavah_link::data::{Dataset, FieldKind};
 use gavah_link::model::{Explanation, Model, TermFrequencies};
 use gavah_link::{LinkOptions, Phase};
-use gavah_store::{LinkRecord, StoredDecision, Writer};
+use gavah_store::{LinkKey, LinkRecord, StoredDecision, Writer};
 use rustc_hash::FxHashMap;
 use std::time::Instant;
 
@@ -202,14 +202,25 @@ fn find(parent: &mut [usize], mut x: usize) -> usize {
 /// Runs the linker over the records with the decisions as constraints; `keep`
 /// lists pairs of records (indexes into `records`) that must stay together:
 /// the people an incremental link finds already formed.
+///
+/// With `new_from`, the records from that index on are new and the ones
+/// before were linked by an earlier run (`keep` holds their people together):
+/// earlier people merge only through a new record (see
+/// `ClusterOptions::new_from`).
 fn cluster_records(
     records: Vec<LinkRecord>,
     decisions: Vec<StoredDecision>,
     keep: &[(usize, usize)],
+    new_from: Option<usize>,
     run: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<Linked, AppError> {
     let (data, rows) = dataset(&records);
+    // The first new record's row in the data (unnamed records have none).
+    let new_row = new_from.map(|first| {
+        let row = rows.iter().position(|&i| i >= first).unwrap_or(rows.len());
+        u32::try_from(row).unwrap_or(u32::MAX)
+    });
     let by_id: FxHashMap<EntryId, usize> =
         records.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
     let mut row_of = vec![usize::MAX; records.len()];
@@ -252,7 +263,7 @@ fn cluster_records(
         }
     }
     let scores = if data.len() >= 2 {
-        Some(score_passes(&data, run, &constraints, progress)?)
+        Some(score_passes(&data, run, &constraints, new_row, progress)?)
     } else {
         None
     };
@@ -338,6 +349,7 @@ fn score_passes(
     data: &Dataset,
     run: &RunOptions,
     constraints: &Constraints,
+    new_from: Option<u32>,
     progress: &dyn Progress,
 ) -> Result<Scores, AppError> {
     let failed = |e: gavah_link::LinkError| AppError::Other(format!("linkage failed: {e}"));
@@ -474,6 +486,7 @@ fn score_passes(
         ClusterOptions {
             threshold: run.threshold,
             min_support: run.min_support,
+            new_from,
         },
     )
     .map_err(failed)?;
@@ -639,6 +652,7 @@ impl App {
             self.store.link_records()?,
             self.store.link_decisions()?,
             &[],
+            None,
             &run,
             progress,
         )?;
@@ -788,14 +802,11 @@ fn mark_linked(w: &mut Writer<'_>) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Reports sharing one blocking key that an incremental link reads, at most
-/// (the newest): a full link sub-blocks such large blocks the same way.
-const NEIGHBOURS_PER_KEY: usize = 2_000;
-
 /// The blocking keys of a report, as both passes block: its name's
 /// transliteration key and phonetic key, and its event date with its place.
-/// Hashed to 64 bits (a collision only adds a neighbour to compare).
-fn blocking_keys(r: &LinkRecord) -> Vec<i64> {
+/// Hashed to 64 bits (a collision only adds a neighbour to compare). Each key
+/// carries the name's sort key, the order a whole link sorts a large block in.
+fn blocking_keys(r: &LinkRecord) -> Vec<LinkKey> {
     let v = values(r);
     if v[0].trim().is_empty() {
         return Vec::new();
@@ -815,7 +826,19 @@ fn blocking_keys(r: &LinkRecord) -> Vec<i64> {
     if !date.is_empty() && !place.is_empty() {
         keys.push(hash("date+place", &format!("{date}\u{1f}{place}")));
     }
-    keys
+    // As the dataset prepares the one name column (see `SCHEMA`).
+    let sort = if k.key.is_empty() {
+        String::new()
+    } else {
+        gavah_link::blocking::name_sort_key([k.key.as_str()])
+    };
+    keys.into_iter()
+        .map(|key| LinkKey {
+            key,
+            sort: sort.clone(),
+            report: r.seq,
+        })
+        .collect()
 }
 
 /// Links the reports added since the last link: each new report is compared
@@ -834,15 +857,15 @@ fn link_new(
         return Ok(());
     }
     let run = run_options(stored)?;
+    let clock = Instant::now();
     progress.start("linking new reports", fresh.len() as u64);
-    let mut keys: Vec<(i64, i64)> = fresh
-        .iter()
-        .flat_map(|r| blocking_keys(r).into_iter().map(move |k| (k, r.seq)))
-        .collect();
-    let mut distinct: Vec<i64> = keys.iter().map(|(k, _)| *k).collect();
+    let mut keys: Vec<LinkKey> = fresh.iter().flat_map(blocking_keys).collect();
+    let mut distinct: Vec<(i64, String)> = keys.iter().map(|k| (k.key, k.sort.clone())).collect();
     distinct.sort_unstable();
     distinct.dedup();
-    let neighbours = w.link_neighbours(&distinct, NEIGHBOURS_PER_KEY)?;
+    // The neighbours a whole link's blocking would give each new report.
+    let blocking = gavah_link::blocking::BlockingOptions::default();
+    let neighbours = w.link_neighbours(&distinct, blocking.max_block, blocking.window)?;
     // Whole people: every report of every person a neighbour belongs to.
     let near = w.link_records_of(&neighbours)?;
     let mut pids: Vec<i64> = near.iter().map(|r| r.pid).collect();
@@ -850,6 +873,7 @@ fn link_new(
     pids.dedup();
     let members = w.seqs_of_pids(&pids)?;
     let mut old = w.link_records_of(&members)?;
+    let read = clock.elapsed();
     let old_count = old.len();
     old.extend(fresh);
     let records = old;
@@ -865,11 +889,28 @@ fn link_new(
         }
     }
     let decisions = w.link_decisions()?;
-    let linked = cluster_records(records, decisions, &keep, &run, &crate::NoProgress)?;
+    let linked = cluster_records(
+        records,
+        decisions,
+        &keep,
+        Some(old_count),
+        &run,
+        &crate::NoProgress,
+    )?;
+    let clustered = clock.elapsed();
     w.set_pids(&linked.pids())?;
     w.add_link_keys(&mut keys)?;
     mark_linked(w)?;
     progress.finish();
+    tracing::debug!(
+        new = linked.records.len() - old_count,
+        neighbours = neighbours.len(),
+        earlier = old_count,
+        read_ms = read.as_millis(),
+        cluster_ms = (clustered - read).as_millis(),
+        write_ms = (clock.elapsed() - clustered).as_millis(),
+        "incremental link"
+    );
     Ok(())
 }
 
@@ -993,16 +1034,12 @@ fn link_in(
     progress.finish();
     let read = started.elapsed().as_secs_f64();
     let people_before = distinct(records.iter().map(|r| r.pid));
-    let linked = cluster_records(records, decisions, &[], &run, progress)?;
+    let linked = cluster_records(records, decisions, &[], None, &run, progress)?;
     let pids = linked.pids();
     let t = Instant::now();
     progress.start("writing person ids", pids.len() as u64);
     let changed = w.set_pids(&pids)?;
-    let mut keys: Vec<(i64, i64)> = linked
-        .records
-        .iter()
-        .flat_map(|r| blocking_keys(r).into_iter().map(move |k| (k, r.seq)))
-        .collect();
+    let mut keys: Vec<LinkKey> = linked.records.iter().flat_map(blocking_keys).collect();
     w.replace_link_keys(&mut keys)?;
     mark_linked(w)?;
     progress.finish();

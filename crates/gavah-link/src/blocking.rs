@@ -290,14 +290,20 @@ pub type Pair = (u32, u32);
 
 /// The text records in an oversized block are sorted by: their name keys.
 fn sort_key(data: &Dataset, r: usize) -> String {
+    name_sort_key(data.columns.iter().filter_map(|c| match c.value(r) {
+        Some(Value::Name(n)) if c.kind.is_name() => Some(n.key.as_str()),
+        _ => None,
+    }))
+}
+
+/// The order a sub-blocked block is sorted in, from the transliteration keys
+/// of a record's name fields in column order (see `translit::name_keys`):
+/// for callers that keep it, such as the store's incremental link.
+pub fn name_sort_key<'a>(keys: impl IntoIterator<Item = &'a str>) -> String {
     let mut k = String::new();
-    for c in &data.columns {
-        if c.kind.is_name()
-            && let Some(Value::Name(n)) = c.value(r)
-        {
-            k.push_str(&n.key);
-            k.push('|');
-        }
+    for key in keys {
+        k.push_str(key);
+        k.push('|');
     }
     k
 }

@@ -24,6 +24,14 @@ pub struct ClusterOptions {
     pub threshold: f64,
     /// Least average cross-pair probability for two clusters to merge.
     pub min_support: f64,
+    /// Adds records to a clustering made before: the records from this index
+    /// on are new, and the earlier ones were clustered by an earlier run (the
+    /// caller holds each earlier cluster together with must-links). Two
+    /// clusters without a new record never merge here — the earlier run
+    /// decided that — though their pairs still count in the support of a
+    /// merge that involves a new record (a new report can show that two
+    /// people were one), and refinement moves only new records.
+    pub new_from: Option<u32>,
 }
 
 impl Default for ClusterOptions {
@@ -31,6 +39,7 @@ impl Default for ClusterOptions {
         ClusterOptions {
             threshold: 0.5,
             min_support: 0.4,
+            new_from: None,
         }
     }
 }
@@ -177,10 +186,18 @@ pub fn cluster(
             .total_cmp(&probs[x])
             .then_with(|| pairs[x].cmp(&pairs[y]))
     });
+    // Whether each cluster (by label) holds a new record.
+    let mut has_new: Vec<bool> = (0..n as u32)
+        .map(|r| opts.new_from.is_none_or(|f| r >= f))
+        .collect();
+    for r in 0..n as u32 {
+        let l = sets.find(r) as usize;
+        has_new[l] |= has_new[r as usize];
+    }
     for i in order {
         let (a, b) = pairs[i];
         let (ra, rb) = (sets.find(a), sets.find(b));
-        if ra == rb {
+        if ra == rb || !(has_new[ra as usize] || has_new[rb as usize]) {
             continue;
         }
         let (small, large) = if sets.members[ra as usize].len() <= sets.members[rb as usize].len() {
@@ -217,10 +234,13 @@ pub fn cluster(
                 continue;
             }
         }
-        sets.union(ra, rb);
+        let kept = sets.union(ra, rb);
+        has_new[kept as usize] = true;
     }
     let mut label = sets.label;
-    let mut pinned = vec![false; n];
+    let mut pinned: Vec<bool> = (0..n as u32)
+        .map(|r| opts.new_from.is_some_and(|f| r < f))
+        .collect();
     for &(a, b) in &constraints.must_link {
         pinned[a as usize] = true;
         pinned[b as usize] = true;
@@ -444,6 +464,45 @@ mod tests {
             &Constraints::default(),
         );
         assert_eq!(c, vec![0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn added_records_merge_earlier_clusters_only_when_they_bring_the_support() {
+        let with_new = |n: usize, edges: &[(u32, u32, f32)], c: &Constraints, first: u32| {
+            let pairs: Vec<(u32, u32)> = edges.iter().map(|&(a, b, _)| (a, b)).collect();
+            let probs: Vec<f32> = edges.iter().map(|&(_, _, p)| p).collect();
+            let opts = ClusterOptions {
+                new_from: Some(first),
+                ..ClusterOptions::default()
+            };
+            cluster(n, &pairs, &probs, c, opts)
+                .map(|c| c.cluster_of)
+                .map_err(|e| e.to_string())
+        };
+        // Earlier: {0, 1} one person (held by a must-link), 2 another, kept
+        // apart by the earlier run although the pair 1–2 is strong.
+        let earlier = Constraints {
+            must_link: vec![(0, 1)],
+            cannot_link: vec![],
+        };
+        let old = [(0, 1, 0.99), (1, 2, 0.95)];
+        // With no new record, nothing earlier moves (a whole run would merge).
+        assert_eq!(run(3, &old, &earlier), vec![0, 0, 0]);
+        assert_eq!(with_new(3, &old, &earlier, 3), Ok(vec![0, 0, 2]));
+        // A new record 3 like 2 only joins 2, and brings no merge of the
+        // earlier people.
+        let mut edges = old.to_vec();
+        edges.push((2, 3, 0.99));
+        assert_eq!(with_new(4, &edges, &earlier, 3), Ok(vec![0, 0, 2, 2]));
+        // A new record 3 like all three joins {0, 1}; the support between that
+        // cluster and 2 then counts the earlier pair 1–2 too, and reaches it.
+        let mut edges = old.to_vec();
+        edges.extend([(0, 3, 0.99), (1, 3, 0.99), (2, 3, 0.99)]);
+        assert_eq!(with_new(4, &edges, &earlier, 3), Ok(vec![0, 0, 0, 0]));
+        // Earlier records are not moved by refinement either: 2, alone and
+        // strongly like 0 and 1, stays where the earlier run put it.
+        let pinned = [(0, 1, 0.99), (0, 2, 0.99), (1, 2, 0.99)];
+        assert_eq!(with_new(3, &pinned, &earlier, 3), Ok(vec![0, 0, 2]));
     }
 
     #[test]

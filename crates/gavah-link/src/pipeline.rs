@@ -148,6 +148,7 @@ pub fn link(
         ClusterOptions {
             threshold: opts.threshold,
             min_support: opts.min_support,
+            new_from: None,
         },
     )?;
     progress.finish();

@@ -18,7 +18,7 @@ mod queries;
 mod sync;
 
 pub use error::StoreError;
-pub use link::{CaptureRow, LinkRecord, StoredDecision, StoredLinkModel};
+pub use link::{CaptureRow, LinkKey, LinkRecord, StoredDecision, StoredLinkModel};
 pub use project::{Prepared, name_key, person_id, person_key, prepare};
 pub use public::*;
 pub use queries::*;

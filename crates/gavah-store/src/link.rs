@@ -33,6 +33,14 @@ pub struct LinkRecord {
     pub pid: i64,
 }
 
+/// One blocking key of a linked report, with the report's name sort key.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LinkKey {
+    pub key: i64,
+    pub sort: String,
+    pub report: i64,
+}
+
 /// The linkage model in force: the latest `link-model` entry by clock.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredLinkModel {
@@ -284,38 +292,66 @@ impl Writer<'_> {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    /// Replaces every blocking key (after a full link), as (key, report seq).
-    pub fn replace_link_keys(&mut self, keys: &mut [(i64, i64)]) -> Result<(), StoreError> {
+    /// Replaces every blocking key (after a full link).
+    pub fn replace_link_keys(&mut self, keys: &mut [LinkKey]) -> Result<(), StoreError> {
         self.conn()?.execute("DELETE FROM link_keys", [])?;
         self.add_link_keys(keys)
     }
 
-    /// Adds blocking keys of newly linked reports, as (key, report seq).
-    pub fn add_link_keys(&mut self, keys: &mut [(i64, i64)]) -> Result<(), StoreError> {
+    /// Adds blocking keys of newly linked reports.
+    pub fn add_link_keys(&mut self, keys: &mut [LinkKey]) -> Result<(), StoreError> {
         // In key order, so the index is appended to where it can be.
         keys.sort_unstable();
         let conn = self.conn()?;
-        let mut stmt =
-            conn.prepare_cached("INSERT OR IGNORE INTO link_keys (key, report) VALUES (?1, ?2)")?;
-        for &(k, seq) in keys.iter() {
-            stmt.execute([k, seq])?;
+        let mut stmt = conn.prepare_cached(
+            "INSERT OR IGNORE INTO link_keys (key, sort, report) VALUES (?1, ?2, ?3)",
+        )?;
+        for k in keys.iter() {
+            stmt.execute(rusqlite::params![k.key, k.sort, k.report])?;
         }
         Ok(())
     }
 
-    /// The reports sharing any of these keys, at most `cap` per key (the
-    /// newest), in no particular order.
-    pub fn link_neighbours(&mut self, keys: &[i64], cap: usize) -> Result<Vec<i64>, StoreError> {
+    /// The reports a new report with this blocking key and sort key is
+    /// compared with, as a whole link's blocking would pair them: every report
+    /// sharing the key when there are at most `max_block` of them; in a larger
+    /// block, the `window` reports on each side of it in sort order (the
+    /// sorted neighbourhood). In no particular order, without repeats.
+    pub fn link_neighbours(
+        &mut self,
+        keys: &[(i64, String)],
+        max_block: usize,
+        window: usize,
+    ) -> Result<Vec<i64>, StoreError> {
         let conn = self.conn()?;
-        let mut stmt = conn.prepare_cached(
-            "SELECT report FROM link_keys WHERE key = ?1 ORDER BY report DESC LIMIT ?2",
+        let mut block =
+            conn.prepare_cached("SELECT report FROM link_keys WHERE key = ?1 LIMIT ?2")?;
+        let mut after = conn.prepare_cached(
+            "SELECT report FROM link_keys WHERE key = ?1 AND sort >= ?2
+             ORDER BY sort, report LIMIT ?3",
         )?;
-        let cap = i64::try_from(cap).unwrap_or(i64::MAX);
+        let mut before = conn.prepare_cached(
+            "SELECT report FROM link_keys WHERE key = ?1 AND sort < ?2
+             ORDER BY sort DESC, report DESC LIMIT ?3",
+        )?;
+        let n = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
         let mut out = Vec::new();
-        for &k in keys {
-            let mut rows = stmt.query(rusqlite::params![k, cap])?;
+        let mut members = Vec::new();
+        for (key, sort) in keys {
+            members.clear();
+            let mut rows = block.query(rusqlite::params![key, n(max_block + 1)])?;
             while let Some(r) = rows.next()? {
-                out.push(r.get(0)?);
+                members.push(r.get::<_, i64>(0)?);
+            }
+            if members.len() <= max_block {
+                out.extend_from_slice(&members);
+                continue;
+            }
+            for stmt in [&mut after, &mut before] {
+                let mut rows = stmt.query(rusqlite::params![key, sort, n(window)])?;
+                while let Some(r) = rows.next()? {
+                    out.push(r.get(0)?);
+                }
             }
         }
         out.sort_unstable();

@@ -27,6 +27,12 @@ pub struct BenchArgs {
     /// second node of the team, then imported there (signatures checked).
     #[arg(long)]
     pub bundle: bool,
+    /// Also time linkage: the whole store linked, then 1,000 new rows from
+    /// another source imported into the linked store (linked incrementally,
+    /// in the import's transaction), counting the existing reports whose
+    /// person id changed.
+    #[arg(long)]
+    pub link: bool,
 }
 
 const GIVEN: &[&str] = &[
@@ -92,13 +98,14 @@ const CATEGORY: &[&str] = &[
     "unknown",
 ];
 
-/// A deterministic CSV of `rows` people, mixing scripts and calendars.
-fn write_csv(path: &Path, rows: u64) -> anyhow::Result<u64> {
+/// A deterministic CSV of `rows` people, mixing scripts and calendars, its row
+/// numbers (and so its content) starting at `first`.
+fn write_csv(path: &Path, first: u64, rows: u64) -> anyhow::Result<u64> {
     let f =
         std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
     writeln!(w, "row,name,age,sex,city,date,status,category,witness")?;
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15 ^ first.wrapping_mul(0xD1B5_4A32_D192_ED03);
     let mut next = |n: usize| {
         // xorshift: fast and deterministic; these are benchmark rows, not secrets.
         x ^= x << 13;
@@ -106,7 +113,7 @@ fn write_csv(path: &Path, rows: u64) -> anyhow::Result<u64> {
         x ^= x << 17;
         usize::try_from(x % n as u64).unwrap_or(0)
     };
-    for i in 0..rows {
+    for i in first..first + rows {
         let day = next(31);
         let date = if i % 2 == 0 {
             gavah_core::Date::from_ymd(2025, 12, 28)
@@ -157,7 +164,7 @@ pub fn run(a: &BenchArgs, config: &Config, out: &mut impl Write) -> anyhow::Resu
     let db = dir.join("bench.db");
     let _ = std::fs::remove_file(&db);
     let t = Instant::now();
-    let bytes = write_csv(&csv, a.rows)?;
+    let bytes = write_csv(&csv, 0, a.rows)?;
     writeln!(
         out,
         "generated {} rows ({:.1} MB) in {:.1} s",
@@ -233,6 +240,9 @@ pub fn run(a: &BenchArgs, config: &Config, out: &mut impl Write) -> anyhow::Resu
             "CHANGED"
         }
     )?;
+    if a.link {
+        link_and_add(&dir, &db, a.rows, out)?;
+    }
     if a.bundle {
         bundle_exchange(&dir, &db, out)?;
     }
@@ -241,6 +251,69 @@ pub fn run(a: &BenchArgs, config: &Config, out: &mut impl Write) -> anyhow::Resu
     } else if !a.keep {
         let _ = std::fs::remove_file(&db);
     }
+    Ok(())
+}
+
+/// Links the whole store, then imports 1,000 new rows into it (linked
+/// incrementally), timing both.
+fn link_and_add(dir: &Path, db: &Path, rows: u64, out: &mut impl Write) -> anyhow::Result<()> {
+    let mut app = App::open(db, "bench")?;
+    let t = Instant::now();
+    let r = app.link(&gavah_app::LinkRequest::default(), &NoProgress)?;
+    let phases: Vec<String> = r
+        .timings
+        .iter()
+        .map(|(phase, s)| format!("{phase} {s:.1} s"))
+        .collect();
+    writeln!(
+        out,
+        "link: {} reports into {} people in {:.2} s ({}); peak RSS {:.0} MiB",
+        r.reports,
+        r.people_after,
+        t.elapsed().as_secs_f64(),
+        phases.join(", "),
+        peak_rss_mib().unwrap_or(f64::NAN)
+    )?;
+    let pids = |app: &App| -> anyhow::Result<std::collections::HashMap<i64, i64>> {
+        Ok(app
+            .store()
+            .link_records()?
+            .into_iter()
+            .map(|r| (r.seq, r.pid))
+            .collect())
+    };
+    let before = pids(&app)?;
+    let new = dir.join("bench-new.csv");
+    write_csv(&new, rows, 1_000)?;
+    let t = Instant::now();
+    let added = app.import(
+        &ImportRequest {
+            file: new.clone(),
+            kind: ImportKind::People,
+            source: Some("Benchmark new list".into()),
+            source_type: Some(gavah_core::SourceType::FieldReport),
+            ..ImportRequest::default()
+        },
+        &NoProgress,
+    )?;
+    let secs = t.elapsed().as_secs_f64();
+    anyhow::ensure!(added.committed, "the new rows were not imported");
+    let after = pids(&app)?;
+    let moved = before
+        .iter()
+        .filter(|(seq, pid)| after.get(seq) != Some(pid))
+        .count();
+    let people = app.figures()?;
+    writeln!(
+        out,
+        "incremental: {} new rows imported and linked into {} linked reports in {:.2} s; \
+         {moved} existing reports changed person (their people merged with another); {} people now",
+        added.added,
+        before.len(),
+        secs,
+        people.people
+    )?;
+    let _ = std::fs::remove_file(&new);
     Ok(())
 }
 
@@ -313,7 +386,7 @@ fn bundle_exchange(dir: &Path, db: &Path, out: &mut impl Write) -> anyhow::Resul
     // 100 new rows on A (102 entries with their source and batch), the
     // same rows as another list's, so new entries with familiar content.
     let extra = dir.join("bench-extra.csv");
-    write_csv(&extra, 100)?;
+    write_csv(&extra, 0, 100)?;
     a.import(
         &ImportRequest {
             file: extra.clone(),
