@@ -82,19 +82,30 @@ pub fn parse_scope(text: &str) -> Result<(Option<String>, Option<Category>), Str
 
 impl App {
     pub(crate) fn append_one(&mut self, bodies: Vec<Body>) -> Result<EntryId, AppError> {
+        let author = self.author.clone();
+        self.append_all(&author, bodies)?
+            .pop()
+            .ok_or_else(|| AppError::Other("nothing to record".into()))
+    }
+
+    /// Appends entries by `author` in one transaction; their ids, in order.
+    pub(crate) fn append_all(
+        &mut self,
+        author: &str,
+        bodies: Vec<Body>,
+    ) -> Result<Vec<EntryId>, AppError> {
         let key = self.store.team_key().clone();
         let node = self.store.node();
-        let author = self.author.clone();
         let mut w = self.store.writer()?;
         let hlc = w.tick();
-        let mut last = None;
+        let mut ids = Vec::with_capacity(bodies.len());
         for body in bodies {
-            let e = gavah_entry::Entry::new(&key, node, &author, hlc, body);
+            let e = gavah_entry::Entry::new(&key, node, author, hlc, body);
             w.append(&e)?;
-            last = Some(e.id);
+            ids.push(e.id);
         }
         w.commit()?;
-        last.ok_or_else(|| AppError::Other("nothing to record".into()))
+        Ok(ids)
     }
 
     /// Records a source's published figure. Returns its id.

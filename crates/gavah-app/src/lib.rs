@@ -17,6 +17,7 @@ mod import;
 mod link;
 mod live;
 mod sync;
+mod users;
 
 pub mod public;
 pub use claims::{ClaimInput, FigureInput, parse_scope};
@@ -33,6 +34,7 @@ pub use live::{BATCH_ENTRIES, LiveRefusal, LiveReport, LiveSessions};
 pub use sync::{
     BundleImportReport, ExportReport, NodeKeys, PeerRow, Since, TrustReport, fingerprint,
 };
+pub use users::{Role, User, UserListing};
 
 use gavah_core::NodeId;
 use gavah_entry::TeamKey;

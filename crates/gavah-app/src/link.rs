@@ -726,6 +726,19 @@ impl App {
         same: bool,
         note: Option<String>,
     ) -> Result<EntryId, AppError> {
+        let body = self.decision(a, b, same, note)?;
+        self.append_one(vec![body])
+    }
+
+    /// The entry body of a decision on reports `a` and `b` (ids as text),
+    /// both checked to be reports of this store.
+    pub(crate) fn decision(
+        &self,
+        a: &str,
+        b: &str,
+        same: bool,
+        note: Option<String>,
+    ) -> Result<Body, AppError> {
         let a = self.report_id(a)?;
         let b = self.report_id(b)?;
         if a == b {
@@ -734,14 +747,13 @@ impl App {
             ));
         }
         let (a, b) = ordered(a, b);
-        let id = self.append_one(vec![Body::LinkDecision(LinkDecisionBody {
+        Ok(Body::LinkDecision(LinkDecisionBody {
             a,
             b,
             same,
             note,
             made_ms: now_ms(),
-        })])?;
-        Ok(id)
+        }))
     }
 
     fn report_id(&self, text: &str) -> Result<EntryId, AppError> {

@@ -16,6 +16,7 @@ mod project;
 mod public;
 mod queries;
 mod sync;
+mod users;
 
 pub use error::StoreError;
 pub use link::{CaptureRow, LinkKey, LinkRecord, StoredDecision, StoredLinkModel};
@@ -23,6 +24,7 @@ pub use project::{Prepared, name_key, person_id, person_key, prepare};
 pub use public::*;
 pub use queries::*;
 pub use sync::{Peer, PeerStatus, QuarantineGroup, Quarantined, SeenBundle, StoredEntry};
+pub use users::UserRow;
 
 use gavah_core::NodeId;
 use gavah_entry::{Entry, Hlc, TeamKey};

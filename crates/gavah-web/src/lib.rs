@@ -14,6 +14,7 @@ pub mod i18n;
 pub mod live;
 mod map;
 pub mod pages;
+pub mod review;
 pub mod state;
 
 use crate::error::ApiError;
@@ -73,6 +74,8 @@ pub fn app(state: AppState) -> Router {
             axum::routing::post(live::endpoint)
                 .layer(axum::extract::DefaultBodyLimit::max(live::MAX_BODY)),
         )
+        .route(review::QUEUE, get(review::queue))
+        .route(review::DECISIONS, axum::routing::post(review::decide))
         .route("/feed.atom", get(export::atom))
         .route("/data/people.csv", get(export::people_csv))
         .route("/data/incidents.geojson", get(export::incidents_geojson))
@@ -446,6 +449,18 @@ pub fn serve_with_live(
     live: Option<live::LiveNode>,
     on_ready: impl FnOnce(SocketAddr),
 ) -> Result<(), ApiError> {
+    serve_with(db, addr, live, None, on_ready)
+}
+
+/// [`serve`] with the optional writing parts: live sync from trusted peers
+/// (`live`) and the review API for reviewers (`review`).
+pub fn serve_with(
+    db: PathBuf,
+    addr: SocketAddr,
+    live: Option<live::LiveNode>,
+    review: Option<review::ReviewDesk>,
+    on_ready: impl FnOnce(SocketAddr),
+) -> Result<(), ApiError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -457,7 +472,7 @@ pub fn serve_with_live(
         let bound = listener
             .local_addr()
             .map_err(|e| ApiError::internal(e.to_string()))?;
-        let state = AppState::open_with_live(db, live)?;
+        let state = AppState::open_with(db, live, review)?;
         let refresher = spawn_refresher(state.clone());
         on_ready(bound);
         let served = axum::serve(listener, app(state))

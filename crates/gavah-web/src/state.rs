@@ -95,6 +95,8 @@ pub struct Inner {
     estimating: AtomicBool,
     /// Live sync with trusted peers, when served (`gavah serve --sync`).
     pub live: Option<Arc<crate::live::LiveNode>>,
+    /// The review API for reviewers, when served (`gavah serve --review`).
+    pub review: Option<Arc<crate::review::ReviewDesk>>,
 }
 
 /// Seed of the dashboard's latent-class sampler: the same store gives the
@@ -116,6 +118,16 @@ impl AppState {
         db: PathBuf,
         live: Option<crate::live::LiveNode>,
     ) -> Result<AppState, ApiError> {
+        Self::open_with(db, live, None)
+    }
+
+    /// [`AppState::open`] with the optional writing parts: live sync and the
+    /// review API.
+    pub fn open_with(
+        db: PathBuf,
+        live: Option<crate::live::LiveNode>,
+        review: Option<crate::review::ReviewDesk>,
+    ) -> Result<AppState, ApiError> {
         let reader = Reader::open(&db)?;
         let (events, _) = broadcast::channel(256);
         let inner = Inner {
@@ -127,6 +139,7 @@ impl AppState {
             estimate: Mutex::new(None),
             estimating: AtomicBool::new(false),
             live: live.map(Arc::new),
+            review: review.map(Arc::new),
         };
         let state = AppState(Arc::new(inner));
         // The first estimate is made before serving, so that the first answers

@@ -84,6 +84,10 @@ pub enum Command {
     /// exchange with other nodes.
     #[command(subcommand)]
     Node(crate::sync::NodeCommand),
+    /// Who may use the authenticated API (`gavah serve --review`): add, list
+    /// and remove users and their roles.
+    #[command(subcommand)]
+    User(crate::users::UserCommand),
     /// Bundles for couriers: export and import encrypted, signed bundles of
     /// entries; cut them into chunks for QR codes, SMS, email or UDP and join them back.
     #[command(subcommand)]
@@ -460,6 +464,7 @@ pub fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
         Command::Link(a) => return crate::link::link(&a, config, show_progress, &mut out),
         Command::Review(a) => return crate::link::review(&a, config, show_progress, &mut out),
         Command::Node(c) => return crate::sync::node(&c, config, &mut out),
+        Command::User(c) => return crate::users::user(&c, config, &mut out),
         Command::Bundle(c) => return crate::sync::bundle(&c, config, show_progress, &mut out),
         Command::Sync(a) => return crate::sync::live_sync(&a, config, show_progress, &mut out),
     }
@@ -585,7 +590,7 @@ fn demo(
     drop(app);
     if !a.no_serve {
         writeln!(out)?;
-        crate::serve::serve_store(&store, a.addr, None, out)?;
+        crate::serve::serve_store(&store, a.addr, None, None, out)?;
     }
     Ok(ExitCode::SUCCESS)
 }

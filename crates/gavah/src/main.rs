@@ -15,6 +15,7 @@ mod output;
 mod progress;
 mod serve;
 mod sync;
+mod users;
 
 use clap::Parser;
 

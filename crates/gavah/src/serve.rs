@@ -16,6 +16,11 @@ pub struct ServeArgs {
     /// /api/sync/v1. Needs this node's key (`gavah node init`).
     #[arg(long)]
     pub sync: bool,
+    /// Also take reviews: the queue of uncertain pairs at /api/v1/review and
+    /// link decisions at /api/v1/review/decisions, for users with the
+    /// reviewer role and their token (`gavah user add`).
+    #[arg(long)]
+    pub review: bool,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -46,7 +51,19 @@ pub fn serve(a: &ServeArgs, config: &Config, out: &mut impl Write) -> anyhow::Re
     } else {
         None
     };
-    serve_store(&config.db, a.addr, live, out)?;
+    let review = if a.review {
+        let app = crate::cli::open(config)?;
+        if app.users()?.is_empty() {
+            writeln!(
+                out,
+                "note: no users yet, so no one can review; `gavah user add NAME` makes one"
+            )?;
+        }
+        Some(gavah_web::review::ReviewDesk::new(app))
+    } else {
+        None
+    };
+    serve_store(&config.db, a.addr, live, review, out)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -55,9 +72,11 @@ pub fn serve_store(
     db: &Path,
     addr: SocketAddr,
     live: Option<gavah_web::live::LiveNode>,
+    review: Option<gavah_web::review::ReviewDesk>,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
     let syncing = live.is_some();
+    let reviewing = review.is_some();
     // Opening for writing once applies pending migrations before the
     // read-only connections start.
     drop(
@@ -65,18 +84,21 @@ pub fn serve_store(
             .with_context(|| format!("cannot serve {}", db.display()))?,
     );
     let mut printed = Ok(());
-    let result = gavah_web::serve_with_live(db.to_path_buf(), addr, live, |bound| {
+    let result = gavah_web::serve_with(db.to_path_buf(), addr, live, review, |bound| {
         printed = writeln!(
             out,
             "serving the dashboard at http://{bound}/{} (Ctrl-C to stop)",
-            if syncing {
-                format!(
+            [
+                syncing.then(|| format!(
                     ", live sync for trusted peers at http://{bound}{}",
                     gavah_web::live::PATH
-                )
-            } else {
-                String::new()
-            }
+                )),
+                reviewing
+                    .then(|| format!(", reviews at http://{bound}{}", gavah_web::review::QUEUE)),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<String>()
         )
         .and_then(|()| out.flush());
     });

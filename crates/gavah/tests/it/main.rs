@@ -15,5 +15,6 @@ mod import;
 mod link;
 mod protected;
 mod reimport;
+mod review;
 mod sync;
 mod web;

@@ -116,14 +116,29 @@ pub fn persian_digits(n: u64) -> String {
 /// One HTTP/1.1 GET over a fresh connection. Written here because it is a
 /// screenful and a client crate would add dozens of crates to the test build.
 pub fn get(addr: SocketAddr, path: &str, extra: &[(&str, &str)]) -> Response {
+    request(addr, "GET", path, extra, &[])
+}
+
+/// One HTTP/1.1 request with a body (empty for none) over a fresh connection.
+pub fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    extra: &[(&str, &str)],
+    body: &[u8],
+) -> Response {
     let mut s = TcpStream::connect(addr).expect("connect to the server");
-    s.set_read_timeout(Some(Duration::from_secs(30))).ok();
-    let mut req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    s.set_read_timeout(Some(Duration::from_secs(120))).ok();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     for (k, v) in extra {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
+    if !body.is_empty() || method != "GET" {
+        req.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
     req.push_str("\r\n");
     s.write_all(req.as_bytes()).expect("send the request");
+    s.write_all(body).expect("send the body");
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).expect("read the response");
     let split = raw
