@@ -138,8 +138,13 @@ pub async fn queue(
         })
     })
     .await;
+    reply(answered)
+}
+
+/// The JSON answer of a review task, or its refusal.
+fn reply<T: Serialize>(answered: Result<Result<T, Response>, tokio::task::JoinError>) -> Response {
     match answered {
-        Ok(Ok(q)) => Json(q).into_response(),
+        Ok(Ok(body)) => Json(body).into_response(),
         Ok(Err(r)) => r,
         Err(e) => ApiError::internal(format!("the review task failed: {e}")).into_response(),
     }
@@ -231,11 +236,7 @@ pub async fn decide(
         })
     })
     .await;
-    match answered {
-        Ok(Ok(r)) => Json(r).into_response(),
-        Ok(Err(r)) => r,
-        Err(e) => ApiError::internal(format!("the review task failed: {e}")).into_response(),
-    }
+    reply(answered)
 }
 
 fn app_error(e: &gavah_app::AppError) -> Response {

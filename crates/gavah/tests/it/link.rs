@@ -7,7 +7,7 @@ use rusqlite::{Connection, OpenFlags};
 use std::collections::HashMap;
 
 /// Every report's id (hex) and person id, read from the store file.
-fn pids(d: &Dir) -> HashMap<String, i64> {
+pub fn pids(d: &Dir) -> HashMap<String, i64> {
     let conn = Connection::open_with_flags(d.db(), OpenFlags::SQLITE_OPEN_READ_ONLY)
         .expect("the store opens");
     let mut stmt = conn

@@ -3,6 +3,7 @@
 //! recorded under the reviewer's name and hold, no pair carries a protected
 //! field, and removing the user closes the API to their token.
 
+use crate::link::pids;
 use crate::util::Dir;
 use crate::web::{Server, get, request};
 use rusqlite::{Connection, OpenFlags};
@@ -48,18 +49,6 @@ fn protected(d: &Dir) -> HashMap<String, Vec<String>> {
             .extend(values.into_iter().flatten().filter(|v| v.len() >= 4));
     }
     out
-}
-
-fn pids(d: &Dir) -> HashMap<String, i64> {
-    let conn = Connection::open_with_flags(d.db(), OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .expect("the store opens");
-    let mut stmt = conn
-        .prepare("SELECT lower(hex(id)), pid FROM reports")
-        .expect("a query");
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .expect("rows")
-        .map(|r| r.expect("a row"))
-        .collect()
 }
 
 #[test]
@@ -167,16 +156,19 @@ fn only_a_reviewers_token_opens_the_review_api_and_decisions_hold() {
     let mut bad = body.clone();
     bad["decisions"][1]["b"] = serde_json::Value::String("0".repeat(32));
     let before = d.snapshot();
-    let r = request(
-        s.addr,
-        "POST",
-        "/api/v1/review/decisions",
-        &[
-            ("Authorization", &auth),
-            ("Content-Type", "application/json"),
-        ],
-        bad.to_string().as_bytes(),
-    );
+    let post = |body: &str| {
+        request(
+            s.addr,
+            "POST",
+            "/api/v1/review/decisions",
+            &[
+                ("Authorization", &auth),
+                ("Content-Type", "application/json"),
+            ],
+            body.as_bytes(),
+        )
+    };
+    let r = post(&bad.to_string());
     assert_eq!(r.status, 400, "{}", r.body);
     assert!(r.body.contains("decision 2"), "{}", r.body);
     d.assert_unchanged(&before, "a refused decision");
@@ -185,26 +177,11 @@ fn only_a_reviewers_token_opens_the_review_api_and_decisions_hold() {
         r#"{"decisions":[{"a":"x","b":"y","decision":"maybe"}]}"#,
         "not json",
     ] {
-        let r = request(
-            s.addr,
-            "POST",
-            "/api/v1/review/decisions",
-            &[("Authorization", &auth)],
-            broken.as_bytes(),
-        );
+        let r = post(broken);
         assert_eq!(r.status, 400, "{broken}: {}", r.body);
     }
 
-    let r = request(
-        s.addr,
-        "POST",
-        "/api/v1/review/decisions",
-        &[
-            ("Authorization", &auth),
-            ("Content-Type", "application/json"),
-        ],
-        body.to_string().as_bytes(),
-    );
+    let r = post(&body.to_string());
     assert_eq!(r.status, 200, "{}", r.body);
     let done = r.json();
     assert_eq!(done["recorded"].as_array().map(Vec::len), Some(2), "{done}");
