@@ -509,7 +509,10 @@ fn score_passes(
 impl Linked {
     /// Each report's person id: the id of its cluster's earliest report (by
     /// clock, then id), so a person's id stays when later reports join.
-    fn pids(&self) -> Vec<(i64, i64)> {
+    /// (report seq, new person id) of every report whose person id changes:
+    /// a relink mostly confirms the ids it finds, and writing only the
+    /// changes saves a million row updates on a million-report store.
+    fn changed_pids(&self) -> Vec<(i64, i64)> {
         let mut founder: FxHashMap<usize, usize> = FxHashMap::default();
         for (i, &l) in self.label.iter().enumerate() {
             let r = &self.records[i];
@@ -526,9 +529,10 @@ impl Linked {
         self.label
             .iter()
             .enumerate()
-            .map(|(i, l)| {
-                let f = &self.records[founder[l]];
-                (self.records[i].seq, cluster_pid(f.id))
+            .filter_map(|(i, l)| {
+                let pid = cluster_pid(self.records[founder[l]].id);
+                let r = &self.records[i];
+                (r.pid != pid).then_some((r.seq, pid))
             })
             .collect()
     }
@@ -910,7 +914,7 @@ fn link_new(
         &crate::NoProgress,
     )?;
     let clustered = clock.elapsed();
-    w.set_pids(&linked.pids())?;
+    w.set_pids(&linked.changed_pids())?;
     w.add_link_keys(&mut keys)?;
     mark_linked(w)?;
     progress.finish();
@@ -1047,7 +1051,7 @@ fn link_in(
     let read = started.elapsed().as_secs_f64();
     let people_before = distinct(records.iter().map(|r| r.pid));
     let linked = cluster_records(records, decisions, &[], None, &run, progress)?;
-    let pids = linked.pids();
+    let pids = linked.changed_pids();
     let t = Instant::now();
     progress.start("writing person ids", pids.len() as u64);
     let changed = w.set_pids(&pids)?;
