@@ -4,6 +4,8 @@
 //! `cargo run --release -p gavah-estimate --example bench`
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
 
+mod common;
+
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -42,18 +44,7 @@ fn main() {
         );
     }
     // 4 lists, 10,000 observed: the lesbian table's shape scaled up.
-    let lesbian = CaptureTable::read_csv(&dir.join("lesbian.csv")).unwrap();
-    let scale = 10_000.0 / lesbian.observed() as f64;
-    let patterns: Vec<(Vec<bool>, u64)> = lesbian
-        .observed_patterns()
-        .map(|(p, c)| {
-            (
-                (0..4).map(|j| p & (1 << j) != 0).collect(),
-                (c as f64 * scale).round() as u64,
-            )
-        })
-        .collect();
-    let t = CaptureTable::from_patterns(lesbian.lists().to_vec(), patterns).unwrap();
+    let t = common::gibbs_table(&dir);
     let sweeps = 10_000;
     let mut best = 0.0f64;
     for seed in 1..=3 {

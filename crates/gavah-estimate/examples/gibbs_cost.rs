@@ -5,10 +5,11 @@
 //! (seeds 1 to 12, 10,000 sweeps each after the 500 of warm-up).
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
 
+mod common;
+
 use std::path::PathBuf;
 use std::time::Instant;
 
-use gavah_estimate::CaptureTable;
 use gavah_estimate::lcmcr::{Settings, time_sweeps};
 
 fn main() {
@@ -22,18 +23,7 @@ fn main() {
     };
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/mse");
     // The table of `bench gibbs`: lesbian scaled to 10,001 people.
-    let lesbian = CaptureTable::read_csv(&dir.join("lesbian.csv")).unwrap();
-    let scale = 10_000.0 / lesbian.observed() as f64;
-    let patterns: Vec<(Vec<bool>, u64)> = lesbian
-        .observed_patterns()
-        .map(|(p, c)| {
-            (
-                (0..4).map(|j| p & (1 << j) != 0).collect(),
-                (c as f64 * scale).round() as u64,
-            )
-        })
-        .collect();
-    let t = CaptureTable::from_patterns(lesbian.lists().to_vec(), patterns).unwrap();
+    let t = common::gibbs_table(&dir);
     let start = Instant::now();
     let mut n0 = 0;
     for seed in first..=last {
