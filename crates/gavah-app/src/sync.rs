@@ -367,7 +367,12 @@ pub(crate) fn merge_batches(
     };
     progress.start("merging entries", total);
     let mut done = 0u64;
-    for batch in batches {
+    let mut waited = std::time::Duration::ZERO;
+    let mut batches = batches.into_iter();
+    loop {
+        let asked = std::time::Instant::now();
+        let Some(batch) = batches.next() else { break };
+        waited += asked.elapsed();
         let (checked, signed) = batch?;
         for (entry, signed) in checked.into_iter().zip(signed) {
             let q = Quarantined {
@@ -383,6 +388,10 @@ pub(crate) fn merge_batches(
         progress.set(done);
     }
     progress.finish();
+    tracing::debug!(
+        waited_ms = waited.as_millis(),
+        "merge: time spent waiting for checked entries"
+    );
     if counts.reports {
         match relink {
             Relink::Now => relink_whole(w, progress)?,
@@ -635,7 +644,8 @@ impl App {
         progress: &dyn Progress,
     ) -> Result<BundleImportReport, AppError> {
         let started = std::time::Instant::now();
-        let opened = gavah_sync::bundle::open_reader(keys.secret, keys.ring, reader, len)
+        // Entry signatures are checked below, a batch at a time beside the merge.
+        let opened = gavah_sync::bundle::open_reader_deferred(keys.secret, keys.ring, reader, len)
             .map_err(bundle_error)?;
         let opened_at = started.elapsed();
         let team_key = self.store.team_key().clone();
@@ -668,30 +678,25 @@ impl App {
         report.sender_trusted = trust.carrier_trusted(&sender);
         report.sender_revoked =
             matches!(trust.status.get(&sender), Some(PeerStatus::Revoked { .. }));
-        // Entries are decoded and checked in batches on the other cores while
-        // this thread merges the batch before; the first bad entry stops the
-        // merge and the transaction rolls back, so a bundle still merges whole
-        // or not at all.
+        // Entries' signatures are checked, and the entries decoded and checked,
+        // in batches on the other cores while this thread merges the batch
+        // before; the first bad entry stops the merge and the transaction rolls
+        // back, so a bundle still merges whole or not at all, and only what
+        // was checked is ever written.
         let total = opened.entries.len() as u64;
-        let mut batches: Vec<Vec<SignedEntry>> = Vec::new();
-        let mut rest = opened.entries;
-        while rest.len() > IMPORT_BATCH {
-            let tail = rest.split_off(IMPORT_BATCH);
-            batches.push(rest);
-            rest = tail;
-        }
-        batches.push(rest);
+        let batches = opened.entries.batches(IMPORT_BATCH);
         let own = keys.secret.public().signer();
         let counts = std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::sync_channel(2);
             let team_key = &team_key;
             scope.spawn(move || {
-                let mut first = 0;
                 for batch in batches {
-                    let checked = check_entries_from(&batch, team_key, first);
-                    first += batch.len();
+                    let first = batch.first();
+                    let checked = batch.verify().map_err(bundle_error).and_then(|batch| {
+                        check_entries_from(&batch, team_key, first).map(|c| (c, batch))
+                    });
                     let failed = checked.is_err();
-                    if tx.send(checked.map(|c| (c, batch))).is_err() || failed {
+                    if tx.send(checked).is_err() || failed {
                         break;
                     }
                 }

@@ -60,6 +60,36 @@ fn trust(a: &mut Node, b: &Node) {
         .unwrap();
 }
 
+/// A bundle of everything `from` holds, sealed to `to`.
+fn export_all(from: &mut Node, to: &Node) -> gavah_app::ExportReport {
+    from.app
+        .export_bundle(
+            &mut gavah_app::NodeKeys {
+                secret: &from.secret,
+                ring: &mut from.ring,
+            },
+            &[*to.secret.public()],
+            gavah_app::Since::All,
+            NOW,
+        )
+        .unwrap()
+}
+
+fn import_bundle(n: &mut Node, bytes: &[u8]) -> Result<gavah_app::BundleImportReport, String> {
+    n.app
+        .import_bundle(
+            &mut gavah_app::NodeKeys {
+                secret: &n.secret,
+                ring: &mut n.ring,
+            },
+            bytes,
+            bytes.len() as u64,
+            NOW,
+            &NoProgress,
+        )
+        .map_err(|e| e.to_string())
+}
+
 /// Syncs `a` with `b`; with `cut`, the link fails when it has carried that
 /// many large requests (batches of entries; reconciliation flights are small).
 fn sync(a: &mut Node, b: &mut Node, cut: Option<u64>) -> Result<gavah_app::LiveReport, String> {
@@ -203,32 +233,8 @@ fn a_trusted_key_cannot_write_in_another_nodes_name_nor_fake_what_it_carried() {
     trust(&mut c, &b);
     import(&mut a, dir.path(), "a.csv", 0..3);
     // C hears from A first: A's node is bound to A's key.
-    let to_c = a
-        .app
-        .export_bundle(
-            &mut gavah_app::NodeKeys {
-                secret: &a.secret,
-                ring: &mut a.ring,
-            },
-            &[*c.secret.public()],
-            gavah_app::Since::All,
-            NOW,
-        )
-        .unwrap();
-    let import = |c: &mut Node, bytes: &[u8]| {
-        c.app
-            .import_bundle(
-                &mut gavah_app::NodeKeys {
-                    secret: &c.secret,
-                    ring: &mut c.ring,
-                },
-                bytes,
-                bytes.len() as u64,
-                NOW,
-                &NoProgress,
-            )
-            .unwrap()
-    };
+    let to_c = export_all(&mut a, &c);
+    let import = |c: &mut Node, bytes: &[u8]| import_bundle(c, bytes).unwrap();
     assert_eq!(import(&mut c, &to_c.bytes).merged, to_c.entries);
     let before = c.app.store().digest().unwrap();
     let entries_before = c.app.store().totals().unwrap().entries;
@@ -281,4 +287,55 @@ fn a_trusted_key_cannot_write_in_another_nodes_name_nor_fake_what_it_carried() {
         of_a < u64::MAX / 4,
         "C believes it holds A's entries up to {of_a}"
     );
+}
+
+#[test]
+fn a_bad_signature_in_a_later_batch_of_a_big_bundle_refuses_it_whole() {
+    // Entry signatures are checked a batch of 4,096 at a time while the batch
+    // before is merged: a bad one past the first batch must still leave the
+    // store as it was, and the error must number it in the whole bundle.
+    use gavah_sync::bundle::{SealRequest, SignedEntry};
+    let dir = tempfile::tempdir().unwrap();
+    let team = gavah_entry::TeamKey::generate().unwrap();
+    let mut a = node(&dir.path().join("a.db"), Some(team.clone()));
+    let mut c = node(&dir.path().join("c.db"), Some(team));
+    trust(&mut a, &c);
+    trust(&mut c, &a);
+    import(&mut a, dir.path(), "a.csv", 0..5_000);
+    let bundle = export_all(&mut a, &c);
+    let opened = gavah_sync::bundle::open(&c.secret, &c.ring, &bundle.bytes).unwrap();
+    let bad = 4_500;
+    assert!(opened.entries.len() > bad);
+    let mut entries = opened.entries;
+    let mut signature = *entries[bad].signature();
+    signature[10] ^= 1;
+    entries[bad] = SignedEntry::from_parts(
+        entries[bad].signer().0,
+        signature,
+        entries[bad].bytes().to_vec(),
+    );
+    let resealed = gavah_sync::bundle::seal(&SealRequest {
+        sender: &a.secret,
+        ring: &a.ring,
+        recipients: &[*c.secret.public()],
+        entries: &entries,
+        ack: &opened.ack,
+        now: NOW,
+    })
+    .unwrap();
+    let digest = c.app.store().digest().unwrap();
+    let err = import_bundle(&mut c, &resealed.bytes).unwrap_err();
+    assert!(
+        err.contains(&format!(
+            "entry {} of the bundle has a bad signature",
+            bad + 1
+        )),
+        "{err}"
+    );
+    assert_eq!(c.app.store().digest().unwrap(), digest);
+    assert_eq!(c.app.store().totals().unwrap().entries, 0);
+
+    // The bundle as sent merges whole.
+    let r = import_bundle(&mut c, &bundle.bytes).unwrap();
+    assert_eq!(r.merged, bundle.entries);
 }

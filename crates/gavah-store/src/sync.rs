@@ -101,10 +101,7 @@ fn stored_entry(row: &rusqlite::Row<'_>) -> Result<StoredEntry, StoreError> {
     let signer: Option<Vec<u8>> = row.get(5)?;
     let signature: Option<Vec<u8>> = row.get(6)?;
     let signature = match (signer, signature) {
-        (Some(k), Some(s)) => Some((
-            array(k, "entry_sigs.signer")?,
-            array(s, "entry_sigs.signature")?,
-        )),
+        (Some(k), Some(s)) => Some((array(k, "entries.signer")?, array(s, "entries.signature")?)),
         _ => None,
     };
     Ok(StoredEntry { entry, signature })
@@ -350,37 +347,7 @@ impl Writer<'_> {
         signer: &[u8; 32],
         signature: &[u8; 64],
     ) -> Result<Appended, StoreError> {
-        let appended = self.append_prepared(entry, body, prepared)?;
-        let sql = match appended {
-            Appended::New | Appended::Replaced => {
-                "INSERT OR REPLACE INTO entry_sigs (id, signer, signature) VALUES (?1, ?2, ?3)"
-            }
-            // The copy held is earlier (keep its signature) or this very copy
-            // (keep the first signature seen of it).
-            Appended::Duplicate => {
-                "INSERT INTO entry_sigs (id, signer, signature)
-                 SELECT ?1, ?2, ?3 FROM entries WHERE id = ?1 AND node = ?4 AND hlc = ?5
-                 ON CONFLICT (id) DO NOTHING"
-            }
-        };
-        let conn = self.conn()?;
-        let mut stmt = conn.prepare_cached(sql)?;
-        if appended == Appended::Duplicate {
-            stmt.execute(params![
-                entry.id.as_bytes(),
-                signer.as_slice(),
-                signature.as_slice(),
-                entry.node.as_bytes(),
-                hlc_sql(entry.hlc)
-            ])?;
-        } else {
-            stmt.execute(params![
-                entry.id.as_bytes(),
-                signer.as_slice(),
-                signature.as_slice()
-            ])?;
-        }
-        Ok(appended)
+        self.append_with(entry, body, prepared, Some((signer, signature)))
     }
 
     /// Stores the signature of a stored entry (this node's own, signed when
@@ -392,9 +359,7 @@ impl Writer<'_> {
         signature: &[u8; 64],
     ) -> Result<(), StoreError> {
         self.conn()?
-            .prepare_cached(
-                "INSERT OR REPLACE INTO entry_sigs (id, signer, signature) VALUES (?1, ?2, ?3)",
-            )?
+            .prepare_cached("UPDATE entries SET signer = ?2, signature = ?3 WHERE id = ?1")?
             .execute(params![
                 id.as_bytes(),
                 signer.as_slice(),
@@ -419,9 +384,8 @@ impl Writer<'_> {
             .unwrap_or(0);
         let conn = self.conn()?;
         let mut stmt = conn.prepare(
-            "SELECT e.id, e.node, e.author, e.hlc, e.body, s.signer, s.signature
-             FROM entries e LEFT JOIN entry_sigs s ON s.id = e.id
-             WHERE e.hlc > ?1 ORDER BY e.seq",
+            "SELECT id, node, author, hlc, body, signer, signature
+             FROM entries WHERE hlc > ?1 ORDER BY seq",
         )?;
         let mut rows = stmt.query([sql_u64(floor)])?;
         let mut out = Vec::new();
@@ -463,8 +427,7 @@ impl Writer<'_> {
     pub fn entries_by_ids(&mut self, ids: &[EntryId]) -> Result<Vec<StoredEntry>, StoreError> {
         let conn = self.conn()?;
         let mut stmt = conn.prepare_cached(
-            "SELECT e.id, e.node, e.author, e.hlc, e.body, s.signer, s.signature
-             FROM entries e LEFT JOIN entry_sigs s ON s.id = e.id WHERE e.id = ?1",
+            "SELECT id, node, author, hlc, body, signer, signature FROM entries WHERE id = ?1",
         )?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
@@ -631,10 +594,8 @@ impl Writer<'_> {
         {
             let conn = self.conn()?;
             let mut del = conn.prepare_cached("DELETE FROM entries WHERE id = ?1")?;
-            let mut del_sig = conn.prepare_cached("DELETE FROM entry_sigs WHERE id = ?1")?;
             for id in ids {
                 del.execute([id.as_bytes()])?;
-                del_sig.execute([id.as_bytes()])?;
             }
             conn.execute(
                 "INSERT OR REPLACE INTO outbox (id, bytes, made_ms, entries) VALUES (?1, ?2, ?3, ?4)",

@@ -364,7 +364,7 @@ fn batch_holds(chunk: &[SignedEntry], digests: &[[u8; 32]], keys: &[VerifyingKey
         .is_identity()
 }
 
-fn offset(e: EntryError, by: usize) -> EntryError {
+pub(crate) fn offset(e: EntryError, by: usize) -> EntryError {
     match e {
         EntryError::BadSignature { index } => EntryError::BadSignature { index: index + by },
         EntryError::BadSigner { index } => EntryError::BadSigner { index: index + by },

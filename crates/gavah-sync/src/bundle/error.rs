@@ -63,13 +63,21 @@ pub enum EntryError {
     )]
     Version { found: u8 },
     #[error(
-        "entry {index} has a bad signature: it was altered after signing or was not signed by the key it names; refuse it and ask the sender for a fresh copy"
+        "entry {} of the bundle has a bad signature: it was altered after signing or was not signed by the key it names; refuse it and ask the sender for a fresh copy",
+        .index + 1
     )]
-    BadSignature { index: usize },
+    BadSignature {
+        /// Counted from 0; messages count from 1, as for rows.
+        index: usize,
+    },
     #[error(
-        "entry {index} names a signer key that is not a usable ed25519 key; refuse it and ask the sender for a fresh copy"
+        "entry {} of the bundle names a signer key that is not a usable ed25519 key; refuse it and ask the sender for a fresh copy",
+        .index + 1
     )]
-    BadSigner { index: usize },
+    BadSigner {
+        /// Counted from 0; messages count from 1, as for rows.
+        index: usize,
+    },
 }
 
 /// A bundle could not be sealed or opened.

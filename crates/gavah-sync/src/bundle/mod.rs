@@ -127,8 +127,9 @@ pub use prekey::{
     MAX_ANNOUNCED, MAX_PEER_PREKEYS, PREKEY_LEN, Prekey, PrekeyPolicy, PrekeyRing, Pruned,
 };
 pub use seal::{
-    BundleId, HEADER_LEN, MIN_BUNDLE, OpenedBundle, OpenedWith, SEGMENT, SLOT_LEN, SLOTS,
-    SealRequest, Sealed, SealedTo, SealedWritten, bucket_size, is_bucket_size, open, open_reader,
-    seal, seal_to_writer, seal_with_rng,
+    BundleId, DeferredBundle, HEADER_LEN, MIN_BUNDLE, OpenedBundle, OpenedWith, SEGMENT, SLOT_LEN,
+    SLOTS, SealRequest, Sealed, SealedTo, SealedWritten, UncheckedBatch, UncheckedEntries,
+    bucket_size, is_bucket_size, open, open_reader, open_reader_deferred, seal, seal_to_writer,
+    seal_with_rng,
 };
 pub use summary::{Range, Summary, SummaryError};

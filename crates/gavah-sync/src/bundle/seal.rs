@@ -543,9 +543,34 @@ pub fn open(me: &NodeSecret, ring: &PrekeyRing, bytes: &[u8]) -> Result<OpenedBu
 pub fn open_reader<R: Read>(
     me: &NodeSecret,
     ring: &PrekeyRing,
-    mut reader: R,
+    reader: R,
     len: u64,
 ) -> Result<OpenedBundle, BundleError> {
+    let opened = open_reader_deferred(me, ring, reader, len)?;
+    Ok(OpenedBundle {
+        id: opened.id,
+        sender: opened.sender,
+        entries: opened.entries.verify()?,
+        ack: opened.ack,
+        prekeys: opened.prekeys,
+        opened_with: opened.opened_with,
+    })
+}
+
+/// [`open_reader`] without checking the entries' signatures yet, so that a
+/// caller can check them a batch at a time while it stores the batch before
+/// (a bundle import that writes nothing until every batch is checked). Every
+/// other check is made: the bundle's authentication, its own signature and
+/// its prekeys' signatures.
+///
+/// # Errors
+/// As [`open_reader`], except for entry signatures.
+pub fn open_reader_deferred<R: Read>(
+    me: &NodeSecret,
+    ring: &PrekeyRing,
+    mut reader: R,
+    len: u64,
+) -> Result<DeferredBundle, BundleError> {
     if len < (HEADER_LEN + TAG_LEN) as u64 {
         return Err(BundleError::Truncated {
             detail: format!("{len} bytes is shorter than the smallest bundle"),
@@ -585,15 +610,116 @@ pub fn open_reader<R: Read>(
         (Err(e), None) => return Err(e),
         (Ok(p), None) => p,
     };
-    payload.verify(transcript.finalize().as_bytes())?;
-    Ok(OpenedBundle {
+    payload.verify_envelope(transcript.finalize().as_bytes())?;
+    Ok(DeferredBundle {
         id: payload.id,
         sender: payload.sender,
-        entries: payload.entries,
+        entries: UncheckedEntries(payload.entries),
         ack: payload.ack,
         prekeys: payload.prekeys,
         opened_with,
     })
+}
+
+/// A bundle opened by [`open_reader_deferred`]: decrypted and authenticated
+/// (the sender's bundle signature and its prekeys' signatures are checked),
+/// but not its entries' signatures. Its entries can be used only through
+/// [`UncheckedEntries::batches`] and [`UncheckedBatch::verify`].
+pub struct DeferredBundle {
+    /// The bundle's id, for refusing the same bundle twice.
+    pub id: BundleId,
+    /// The sending node (it signed the bundle). Decide trust by it.
+    pub sender: NodePublicKey,
+    /// The entries, their signatures not yet checked.
+    pub entries: UncheckedEntries,
+    /// The sender's acknowledgement bytes.
+    pub ack: Vec<u8>,
+    /// Prekeys the sender announced, signatures checked.
+    pub prekeys: Vec<Prekey>,
+    /// Which key of this node opened it.
+    pub opened_with: OpenedWith,
+}
+
+impl std::fmt::Debug for DeferredBundle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeferredBundle")
+            .field("id", &self.id)
+            .field("sender", &self.sender)
+            .field("entries", &self.entries.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Entries whose signatures are not checked yet.
+pub struct UncheckedEntries(Vec<SignedEntry>);
+
+impl UncheckedEntries {
+    /// How many entries there are.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Checks every signature (as [`open_reader`] does).
+    ///
+    /// # Errors
+    /// The first bad entry, as [`verify_all`] names it.
+    pub fn verify(self) -> Result<Vec<SignedEntry>, BundleError> {
+        verify_all(&self.0)?;
+        Ok(self.0)
+    }
+
+    /// The entries in order, in batches of `size` (at least 1) to check one at
+    /// a time.
+    #[must_use]
+    pub fn batches(self, size: usize) -> Vec<UncheckedBatch> {
+        let size = size.max(1);
+        let mut out = Vec::with_capacity(self.0.len().div_ceil(size));
+        let mut rest = self.0;
+        let mut first = 0;
+        while !rest.is_empty() {
+            let tail = rest.split_off(size.min(rest.len()));
+            let n = rest.len();
+            out.push(UncheckedBatch {
+                first,
+                entries: rest,
+            });
+            first += n;
+            rest = tail;
+        }
+        out
+    }
+}
+
+/// A run of a bundle's entries whose signatures are not checked yet.
+pub struct UncheckedBatch {
+    first: usize,
+    entries: Vec<SignedEntry>,
+}
+
+impl UncheckedBatch {
+    /// The index in the bundle of the batch's first entry.
+    #[must_use]
+    pub fn first(&self) -> usize {
+        self.first
+    }
+
+    /// Checks every signature of the batch.
+    ///
+    /// # Errors
+    /// The first bad entry, numbered by its place in the whole bundle.
+    pub fn verify(self) -> Result<Vec<SignedEntry>, BundleError> {
+        match verify_all(&self.entries) {
+            Ok(()) => Ok(self.entries),
+            Err(e) => Err(super::entry::offset(e, self.first).into()),
+        }
+    }
 }
 
 fn read_error(e: std::io::Error) -> BundleError {
@@ -734,8 +860,8 @@ pub(crate) struct Payload {
 
 impl Payload {
     /// Checks the bundle's signature over the transcript digest, then the
-    /// prekeys' and the entries' signatures.
-    fn verify(&self, digest: &[u8; 32]) -> Result<(), BundleError> {
+    /// prekeys' signatures (the entries' are checked by their taker).
+    fn verify_envelope(&self, digest: &[u8; 32]) -> Result<(), BundleError> {
         let key = verifying_key(&self.sender.signer).ok_or(BundleError::BadBundleSignature)?;
         key.verify_strict(digest, &Signature::from_bytes(&self.signature))
             .map_err(|_| BundleError::BadBundleSignature)?;
@@ -746,7 +872,6 @@ impl Payload {
         {
             return Err(BundleError::BadPrekeySignature { index });
         }
-        verify_all(&self.entries)?;
         Ok(())
     }
 }

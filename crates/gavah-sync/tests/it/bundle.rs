@@ -384,7 +384,8 @@ fn a_bad_entry_signature_refuses_the_whole_bundle_and_names_the_entry() {
         "{err}"
     );
     assert!(
-        err.to_string().starts_with("entry 2 has a bad signature"),
+        err.to_string()
+            .starts_with("entry 3 of the bundle has a bad signature"),
         "{err}"
     );
 }
