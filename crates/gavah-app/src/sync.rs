@@ -249,13 +249,15 @@ pub(crate) struct SignedBatch {
 
 /// Signs this node's stored entries that were never signed (keeping the
 /// signatures), and takes the others' with their stored signatures; others'
-/// entries held without one are left out.
+/// entries held without one are left out. Entries are encoded and signed on
+/// all cores.
 pub(crate) fn sign_stored(
     w: &mut Writer<'_>,
     me: &NodeSecret,
     own_node: NodeId,
     stored: Vec<gavah_store::StoredEntry>,
 ) -> Result<SignedBatch, AppError> {
+    use rayon::prelude::*;
     let own_signer = me.public().signer().0;
     let mut batch = SignedBatch {
         entries: Vec::with_capacity(stored.len()),
@@ -264,25 +266,33 @@ pub(crate) fn sign_stored(
         signed_now: 0,
         unsigned_skipped: 0,
     };
-    for s in stored {
-        let bytes = s.entry.canonical_bytes();
-        let own = s.entry.node == own_node;
-        let signed = match s.signature {
-            Some((signer, signature)) => SignedEntry::from_parts(signer, signature, bytes),
-            None if own => {
-                let signed = SignedEntry::sign(me, bytes);
-                w.put_signature(s.entry.id, &own_signer, signed.signature())?;
-                batch.signed_now += 1;
-                signed
-            }
-            None => {
-                batch.unsigned_skipped += 1;
-                continue;
-            }
-        };
+    // Others' entries held without a signature cannot be relayed.
+    let (kept, skipped): (Vec<_>, Vec<_>) = stored
+        .into_iter()
+        .partition(|s| s.signature.is_some() || s.entry.node == own_node);
+    batch.unsigned_skipped = skipped.len() as u64;
+    let signed: Vec<(EntryId, bool, bool, SignedEntry)> = kept
+        .into_par_iter()
+        .map(|s| {
+            let bytes = s.entry.canonical_bytes();
+            let own = s.entry.node == own_node;
+            let (signed, now) = match s.signature {
+                Some((signer, signature)) => {
+                    (SignedEntry::from_parts(signer, signature, bytes), false)
+                }
+                None => (SignedEntry::sign(me, bytes), true),
+            };
+            (s.entry.id, own, now, signed)
+        })
+        .collect();
+    for (id, own, signed_now, signed) in signed {
+        if signed_now {
+            w.put_signature(id, &own_signer, signed.signature())?;
+            batch.signed_now += 1;
+        }
         batch.own += u64::from(own);
         batch.entries.push(signed);
-        batch.ids.push(s.entry.id);
+        batch.ids.push(id);
     }
     Ok(batch)
 }
