@@ -89,6 +89,9 @@ pub struct BundleImportReport {
     pub quarantined: u64,
     /// Refused: signed by a revoked key, or by a key other than its node's.
     pub rejected: u64,
+    /// This node's own entries, which it sent and forgot (`gavah node
+    /// forget-sent on`): not taken back.
+    pub forgotten: u64,
     /// When this bundle was imported before, its first import (Unix ms):
     /// nothing was done this time.
     pub already: Option<u64>,
@@ -133,10 +136,23 @@ enum Verdict {
 struct Trust {
     own: [u8; 32],
     status: HashMap<[u8; 32], PeerStatus>,
+    /// This node, when it forgets what it sends (`gavah node forget-sent on`):
+    /// its own entries that come back were sent and forgotten, and it keeps
+    /// them only as the ciphertext in its outbox.
+    forgets: Option<NodeId>,
 }
 
 impl Trust {
     fn load(w: &mut Writer<'_>, own: SignerKey) -> Result<Trust, AppError> {
+        let forgets = match w.meta(FORGET_SENT)? {
+            Some(_) => {
+                let node = w.meta("node_id")?.unwrap_or_default();
+                Some(node.parse().map_err(|_| {
+                    AppError::Other("the store's node id (meta.node_id) is damaged".into())
+                })?)
+            }
+            None => None,
+        };
         Ok(Trust {
             own: own.0,
             status: w
@@ -144,6 +160,7 @@ impl Trust {
                 .into_iter()
                 .map(|p| (p.signer, p.status))
                 .collect(),
+            forgets,
         })
     }
 
@@ -422,6 +439,8 @@ pub(crate) struct Merged {
     pub held: u64,
     pub quarantined: u64,
     pub rejected: u64,
+    /// This node's own entries, sent and forgotten here, not taken back.
+    pub forgotten: u64,
     reports: bool,
     /// The key bound to each node seen so far.
     bound: HashMap<NodeId, [u8; 32]>,
@@ -448,6 +467,12 @@ fn merge_one(
     counts: &mut Merged,
 ) -> Result<Verdict, AppError> {
     let entry = &incoming.entry;
+    if trust.forgets == Some(entry.node) {
+        // Sent from here and forgotten: neither merged nor held in
+        // quarantine, which would both keep it in clear.
+        counts.forgotten += 1;
+        return Ok(Verdict::Reject);
+    }
     let verdict = trust.judge(&signed.signer, &signed.carrier, entry.hlc.0);
     match verdict {
         Verdict::Reject => counts.rejected += 1,
@@ -733,6 +758,7 @@ impl App {
         report.held = counts.held;
         report.quarantined = counts.quarantined;
         report.rejected = counts.rejected;
+        report.forgotten = counts.forgotten;
         w.record_bundle(
             &opened.id.0,
             &sender,

@@ -826,6 +826,13 @@ fn import(
             "{label}: {} entries from {from}: {} merged, {} already held, {} in quarantine, {} refused",
             r.entries, r.merged, r.held, r.quarantined, r.rejected
         )?;
+        if r.forgotten > 0 {
+            writeln!(
+                out,
+                "  {} entries were sent by this node and forgotten (`gavah node forget-sent`): not taken back",
+                r.forgotten
+            )?;
+        }
         if r.sender_revoked {
             writeln!(
                 out,

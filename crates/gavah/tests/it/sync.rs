@@ -523,6 +523,21 @@ fn a_collector_bundle_its_chunks_and_its_store_name_nothing_yet_the_chunks_impor
         .cmd(["sync", "http://127.0.0.1:9", "--peer", "b"])
         .fails()
         .assert_stderr_has(&["forgets what it sends"]);
+    // Nor through a bundle that carries them back (the documenters send
+    // everything they hold, this collector's entries among them).
+    let (back, _) = b.export("a", "back.bundle", &["--since", "all"]);
+    let r = a.import(&back);
+    assert!(r.contains("sent by this node and forgotten"), "{r}");
+    assert_eq!(a.dir.figures()["reports"], serde_json::json!(0));
+    for f in std::fs::read_dir(&store_dir).unwrap() {
+        let bytes = std::fs::read(f.unwrap().path()).unwrap();
+        for s in &secrets {
+            assert!(
+                !bytes.windows(s.len()).any(|w| w == s.as_bytes()),
+                "the collector's store holds {s:?} again"
+            );
+        }
+    }
 }
 
 /// A TCP relay to `to` on a free local port that cuts every connection once
