@@ -383,8 +383,12 @@ fn insert_sql(table: &'static str, columns: usize, rows: usize) -> std::rc::Rc<s
             .entry((table, rows))
             .or_insert_with(|| {
                 let one = format!("({})", vec!["?"; columns].join(", "));
+                // OR FAIL: a failing row stops the statement without undoing
+                // the rows before it, so SQLite keeps no statement journal (a
+                // copy of every page the statement touches); any error rolls
+                // the whole transaction back anyway.
                 format!(
-                    "INSERT INTO {table} VALUES {}",
+                    "INSERT OR FAIL INTO {table} VALUES {}",
                     vec![one.as_str(); rows].join(", ")
                 )
                 .into()
