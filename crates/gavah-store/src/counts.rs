@@ -16,10 +16,9 @@
 
 use crate::StoreError;
 use crate::project::{Pending, insert_rows};
-use rusqlite::types::Value;
+use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, params};
 use rustc_hash::{FxHashMap, FxHashSet};
-use std::collections::{HashMap, HashSet};
 
 /// What a transaction changed that the counts depend on.
 #[derive(Debug, Default)]
@@ -75,7 +74,9 @@ const CATEGORIES: [&str; 4] = ["protester", "bystander", "security-forces", "unk
 /// scan allocates once per distinct value rather than once per row.
 #[derive(Default)]
 struct Names {
-    ids: HashMap<String, u32>,
+    // FxHash: SipHash over every row's outcome, day and province showed in
+    // profiles of the recount.
+    ids: FxHashMap<String, u32>,
     names: Vec<String>,
 }
 
@@ -218,16 +219,19 @@ impl Scan {
         .map(move |(dim, key)| (dim, key, outcome))
     }
 
-    fn person_row(&self, c: &Counted) -> [Value; 6] {
-        let opt = |v: Option<u32>| v.map_or(Value::Null, |i| Value::Text(self.name(i).into()));
+    /// A `person_outcomes` row, borrowing the scan's strings.
+    fn person_row(&self, c: &Counted) -> [ToSqlOutput<'_>; 6] {
+        let text = |i: u32| ValueRef::Text(self.name(i).as_bytes());
+        let opt = |v: Option<u32>| v.map_or(ValueRef::Null, text);
         [
-            Value::Text(self.name(c.outcome).into()),
-            Value::Integer(c.pid),
-            Value::Text(self.name(c.category).into()),
+            text(c.outcome),
+            ValueRef::Integer(c.pid),
+            text(c.category),
             opt(c.day),
             opt(c.province),
-            c.city.map_or(Value::Null, Value::Integer),
+            c.city.map_or(ValueRef::Null, ValueRef::Integer),
         ]
+        .map(ToSqlOutput::Borrowed)
     }
 
     fn name(&self, i: u32) -> &str {
@@ -238,7 +242,7 @@ impl Scan {
 const PERSON_OUTCOMES: &str = "person_outcomes (outcome, pid, category, day, province, city)";
 
 fn write_people(tx: &Connection, scan: &Scan, counted: &[Counted]) -> Result<(), StoreError> {
-    let mut rows: Vec<[Value; 6]> = Vec::with_capacity(Pending::ROWS);
+    let mut rows: Vec<[ToSqlOutput<'_>; 6]> = Vec::with_capacity(Pending::ROWS);
     for c in counted {
         rows.push(scan.person_row(c));
         if rows.len() == Pending::ROWS {
@@ -419,7 +423,7 @@ fn refresh_people(
 /// dominated the time of a large import.
 pub(crate) fn refresh_all(tx: &Connection) -> Result<(), StoreError> {
     let mut scan = Scan::default();
-    let mut incidents: HashMap<(u32, u32, i64), u64> = HashMap::new();
+    let mut incidents: FxHashMap<(u32, u32, i64), u64> = FxHashMap::default();
     {
         // The person is the report's pid: the cluster once the store is
         // linked, the pre-linkage key's id before.
@@ -435,9 +439,9 @@ pub(crate) fn refresh_all(tx: &Connection) -> Result<(), StoreError> {
     }
     let counted = scan.resolve();
     let any = scan.names.id("any");
-    let mut tallies: HashMap<(u8, u32, u32), u64> = HashMap::new();
-    let mut cities: HashMap<u32, HashSet<i64>> = HashMap::new();
-    let mut provinces: HashSet<u32> = HashSet::new();
+    let mut tallies: FxHashMap<(u8, u32, u32), u64> = FxHashMap::default();
+    let mut cities: FxHashMap<u32, FxHashSet<i64>> = FxHashMap::default();
+    let mut provinces: FxHashSet<u32> = FxHashSet::default();
     for c in &counted {
         for key in scan.keys(c) {
             *tallies.entry(key).or_default() += 1;

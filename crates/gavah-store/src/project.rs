@@ -355,10 +355,10 @@ impl Pending {
     }
 }
 
-pub(crate) fn insert_rows<const N: usize>(
+pub(crate) fn insert_rows<T: rusqlite::ToSql, const N: usize>(
     tx: &Connection,
     table: &'static str,
-    rows: &mut Vec<[Value; N]>,
+    rows: &mut Vec<[T; N]>,
 ) -> Result<(), StoreError> {
     for chunk in rows.chunks(Pending::ROWS) {
         let sql = insert_sql(table, N, chunk.len());
