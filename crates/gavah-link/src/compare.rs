@@ -489,6 +489,40 @@ pub struct FieldSpec {
 pub struct Comparator<'a> {
     pub data: &'a Dataset,
     pub fields: Vec<FieldSpec>,
+    /// Per field, the levels already computed for pairs of its distinct
+    /// values, when it has few enough of them (see [`Memo`]).
+    memo: Vec<Option<std::sync::Arc<Memo>>>,
+}
+
+/// Distinct values a column may have for its levels to be remembered: the
+/// table is one byte per ordered pair of values, 16 MiB at most.
+const MEMO_MAX_VALUES: usize = 4096;
+
+/// Levels of one field by ordered pair of value ids, filled as pairs are
+/// compared (0: not yet; otherwise the level plus one). Candidate pairs
+/// repeat the same pairs of values many times: on the 200,000-record
+/// synthetic file a street number's level was computed 1.8 million times
+/// for 80,000 distinct pairs. The level functions are pure, so a remembered
+/// level is the level; threads that race on a cell store the same byte.
+#[derive(Debug)]
+struct Memo {
+    values: usize,
+    cells: Vec<std::sync::atomic::AtomicU8>,
+}
+
+impl Memo {
+    fn level(&self, ia: u32, ib: u32, compute: impl FnOnce() -> u8) -> u8 {
+        use std::sync::atomic::Ordering::Relaxed;
+        let cell = &self.cells[ia as usize * self.values + ib as usize];
+        match cell.load(Relaxed) {
+            0 => {
+                let level = compute();
+                cell.store(level.saturating_add(1), Relaxed);
+                level
+            }
+            known => known - 1,
+        }
+    }
 }
 
 impl<'a> Comparator<'a> {
@@ -508,13 +542,43 @@ impl<'a> Comparator<'a> {
                     _ => None,
                 },
             })
+            .collect::<Vec<FieldSpec>>();
+        let memo = fields
+            .iter()
+            .map(|f| {
+                let values = data.columns[f.column].values.len();
+                (values <= MEMO_MAX_VALUES).then(|| {
+                    std::sync::Arc::new(Memo {
+                        values,
+                        cells: (0..values * values)
+                            .map(|_| std::sync::atomic::AtomicU8::new(0))
+                            .collect(),
+                    })
+                })
+            })
             .collect();
-        Comparator { data, fields }
+        Comparator { data, fields, memo }
+    }
+
+    /// The level of field `i` for two present, different value ids.
+    fn value_level(
+        &self,
+        i: usize,
+        f: &FieldSpec,
+        col: &crate::data::Column,
+        ia: u32,
+        ib: u32,
+    ) -> u8 {
+        let compute = || level(f.kind, &col.values[ia as usize], &col.values[ib as usize]);
+        match &self.memo[i] {
+            Some(memo) => memo.level(ia, ib, compute),
+            None => compute(),
+        }
     }
 
     /// Fills `out` (one level per field) for records `a` and `b`.
     pub fn levels(&self, a: usize, b: usize, out: &mut [u8]) {
-        for (slot, f) in out.iter_mut().zip(&self.fields) {
+        for (i, (slot, f)) in out.iter_mut().zip(&self.fields).enumerate() {
             let col = &self.data.columns[f.column];
             let (ia, ib) = (col.ids[a], col.ids[b]);
             *slot = if ia == MISSING || ib == MISSING {
@@ -523,7 +587,7 @@ impl<'a> Comparator<'a> {
                 // Same raw text: the strongest level without comparing.
                 1
             } else {
-                level(f.kind, &col.values[ia as usize], &col.values[ib as usize])
+                self.value_level(i, f, col, ia, ib)
             };
             if let Some(other) = f.swap_with
                 && *slot >= name_level::JW_MID
@@ -753,5 +817,58 @@ mod tests {
             (unpack(p, 0), unpack(p, 2)),
             (name_level::SWAPPED, date_level::EXACT)
         );
+    }
+
+    #[test]
+    fn remembered_levels_are_the_levels() {
+        // Few distinct values (remembered) and many (not): every pair, in
+        // both orders, twice over, agrees with the level functions.
+        let schema = [
+            ("number".to_string(), FieldKind::Number),
+            ("suburb".to_string(), FieldKind::Place),
+            ("street".to_string(), FieldKind::Text),
+        ];
+        let mut d = Dataset::new(&schema);
+        let numbers = ["12", "21", "121", "", "1200", "12a"];
+        let suburbs = ["o'connor", "oconnor", "toowoomba", "", "tuwoomba"];
+        let n = MEMO_MAX_VALUES + 10;
+        for i in 0..n {
+            let street = format!("{} groveland crescent", i);
+            d.push(
+                0,
+                &[
+                    numbers[i % numbers.len()],
+                    suburbs[i % suburbs.len()],
+                    &street,
+                ],
+            );
+        }
+        let c = Comparator::new(&d);
+        assert!(c.memo[0].is_some() && c.memo[1].is_some() && c.memo[2].is_none());
+        let direct = |a: usize, b: usize| -> Vec<u8> {
+            c.fields
+                .iter()
+                .map(|f| {
+                    let col = &d.columns[f.column];
+                    let (ia, ib) = (col.ids[a], col.ids[b]);
+                    if ia == MISSING || ib == MISSING {
+                        NULL
+                    } else if ia == ib {
+                        1
+                    } else {
+                        level(f.kind, &col.values[ia as usize], &col.values[ib as usize])
+                    }
+                })
+                .collect()
+        };
+        let mut out = [0u8; 3];
+        for _ in 0..2 {
+            for a in 0..40 {
+                for b in 0..40 {
+                    c.levels(a, b, &mut out);
+                    assert_eq!(out.to_vec(), direct(a, b), "records {a} and {b}");
+                }
+            }
+        }
     }
 }
