@@ -144,15 +144,7 @@ struct Trust {
 
 impl Trust {
     fn load(w: &mut Writer<'_>, own: SignerKey) -> Result<Trust, AppError> {
-        let forgets = match w.meta(FORGET_SENT)? {
-            Some(_) => {
-                let node = w.meta("node_id")?.unwrap_or_default();
-                Some(node.parse().map_err(|_| {
-                    AppError::Other("the store's node id (meta.node_id) is damaged".into())
-                })?)
-            }
-            None => None,
-        };
+        let forgets = w.meta(FORGET_SENT)?.map(|_| w.node());
         Ok(Trust {
             own: own.0,
             status: w

@@ -241,6 +241,7 @@ impl Store {
             .map_err(|_| StoreError::Corrupt("meta.last_hlc".into()))?);
         Ok(Writer {
             tx,
+            node: self.node,
             last_hlc: last,
             changes: counts::Changes::default(),
             pending: project::Pending::default(),
@@ -283,6 +284,8 @@ fn meta(conn: &Connection, key: &str) -> Result<String, StoreError> {
 /// the file is as it was.
 pub struct Writer<'a> {
     tx: rusqlite::Transaction<'a>,
+    /// This store's node (as [`Store::node`]).
+    node: NodeId,
     last_hlc: Hlc,
     /// What the documented counts must catch up with at commit.
     changes: counts::Changes,
@@ -290,6 +293,11 @@ pub struct Writer<'a> {
 }
 
 impl Writer<'_> {
+    /// This store's node.
+    pub fn node(&self) -> NodeId {
+        self.node
+    }
+
     /// The next clock reading for an entry written by this node.
     pub fn tick(&mut self) -> Hlc {
         self.last_hlc = Hlc::next(self.last_hlc, now_ms());

@@ -100,16 +100,18 @@ pub enum OpenedWith {
     LongTermKey,
 }
 
-/// An opened bundle; everything in it was verified. Its `Debug` prints no
-/// entry content and no ack bytes.
+/// An opened bundle; everything in it was verified, its entries' signatures
+/// too unless `E` is [`UncheckedEntries`] (see [`DeferredBundle`]). Its
+/// `Debug` prints no entry content and no ack bytes.
 #[derive(Clone)]
-pub struct OpenedBundle {
+pub struct OpenedBundle<E = Vec<SignedEntry>> {
     /// The bundle's id, for refusing the same bundle twice.
     pub id: BundleId,
     /// The sending node (it signed the bundle). Decide trust by it.
     pub sender: NodePublicKey,
-    /// The entries, every signature checked.
-    pub entries: Vec<SignedEntry>,
+    /// The entries, every signature checked (or, for a [`DeferredBundle`],
+    /// to be checked).
+    pub entries: E,
     /// The sender's acknowledgement bytes.
     pub ack: Vec<u8>,
     /// Prekeys the sender announced, signatures checked; pass them to
@@ -119,16 +121,35 @@ pub struct OpenedBundle {
     pub opened_with: OpenedWith,
 }
 
-impl std::fmt::Debug for OpenedBundle {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+/// A bundle opened by [`open_reader_deferred`]: decrypted and authenticated
+/// (the sender's bundle signature and its prekeys' signatures are checked),
+/// but not its entries' signatures. Its entries can be used only through
+/// [`UncheckedEntries::verify`] or [`UncheckedEntries::batches`] and
+/// [`UncheckedBatch::verify`].
+pub type DeferredBundle = OpenedBundle<UncheckedEntries>;
+
+impl<E> OpenedBundle<E> {
+    fn debug_with(&self, f: &mut std::fmt::Formatter<'_>, entries: usize) -> std::fmt::Result {
         f.debug_struct("OpenedBundle")
             .field("id", &self.id)
             .field("sender", &self.sender)
-            .field("entries", &self.entries.len())
+            .field("entries", &entries)
             .field("ack_len", &self.ack.len())
             .field("prekeys", &self.prekeys)
             .field("opened_with", &self.opened_with)
             .finish()
+    }
+}
+
+impl std::fmt::Debug for OpenedBundle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.debug_with(f, self.entries.len())
+    }
+}
+
+impl std::fmt::Debug for DeferredBundle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.debug_with(f, self.entries.len())
     }
 }
 
@@ -619,35 +640,6 @@ pub fn open_reader_deferred<R: Read>(
         prekeys: payload.prekeys,
         opened_with,
     })
-}
-
-/// A bundle opened by [`open_reader_deferred`]: decrypted and authenticated
-/// (the sender's bundle signature and its prekeys' signatures are checked),
-/// but not its entries' signatures. Its entries can be used only through
-/// [`UncheckedEntries::batches`] and [`UncheckedBatch::verify`].
-pub struct DeferredBundle {
-    /// The bundle's id, for refusing the same bundle twice.
-    pub id: BundleId,
-    /// The sending node (it signed the bundle). Decide trust by it.
-    pub sender: NodePublicKey,
-    /// The entries, their signatures not yet checked.
-    pub entries: UncheckedEntries,
-    /// The sender's acknowledgement bytes.
-    pub ack: Vec<u8>,
-    /// Prekeys the sender announced, signatures checked.
-    pub prekeys: Vec<Prekey>,
-    /// Which key of this node opened it.
-    pub opened_with: OpenedWith,
-}
-
-impl std::fmt::Debug for DeferredBundle {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DeferredBundle")
-            .field("id", &self.id)
-            .field("sender", &self.sender)
-            .field("entries", &self.entries.len())
-            .finish_non_exhaustive()
-    }
 }
 
 /// Entries whose signatures are not checked yet.
