@@ -93,6 +93,11 @@ impl ImportReport {
 /// many we count them only.
 const MAX_PROBLEMS: usize = 10_000;
 
+/// Files from this size on (about 10,000 rows) are imported in a bulk
+/// transaction ([`gavah_store::Store::bulk_writer`]): written once instead
+/// of twice. Smaller ones stay in WAL mode, whose commit is cheaper.
+const BULK_BYTES: u64 = 1 << 20;
+
 fn keep(problems: &mut Vec<Problem>, dropped: &mut u64, mut more: Vec<Problem>) {
     let room = MAX_PROBLEMS.saturating_sub(problems.len());
     if more.len() > room {
@@ -325,7 +330,11 @@ impl App {
 
         let key = self.store.team_key().clone();
         let node = self.store.node();
-        let mut writer = self.store.writer()?;
+        let mut writer = if table.total_bytes >= BULK_BYTES {
+            self.store.bulk_writer()?
+        } else {
+            self.store.writer()?
+        };
         let hlc = writer.tick();
         let source_id = source.as_ref().map(|s| s.1);
         let batch_source = source_id.unwrap_or(EntryId([0; 16]));

@@ -121,7 +121,7 @@ impl App {
         let before = self.store.digest()?;
         let total = self.store.totals()?.entries;
         progress.start("rebuilding", total);
-        let mut w = self.store.writer()?;
+        let mut w = self.store.bulk_writer()?;
         let n = w.rebuild(|done, _| progress.set(done))?;
         progress.finish();
         // Linkage is a function of the entries too: the rebuilt reports carry

@@ -334,6 +334,10 @@ fn check_entries_from(
 /// decoded while this one is merged.
 const IMPORT_BATCH: usize = 4_096;
 
+/// Bundles from this many entries on are merged in a bulk transaction
+/// ([`gavah_store::Store::bulk_writer`]), as large file imports are.
+const BULK_ENTRIES: usize = 10_000;
+
 /// When merged entries may change who is the same person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Relink {
@@ -689,7 +693,11 @@ impl App {
                 "{e}; the bundle is refused and nothing was imported"
             ))
         })?;
-        let mut w = self.store.writer()?;
+        let mut w = if opened.entries.len() >= BULK_ENTRIES {
+            self.store.bulk_writer()?
+        } else {
+            self.store.writer()?
+        };
         let peers = w.peers()?;
         report.sender_name = peers
             .iter()

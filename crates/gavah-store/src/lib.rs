@@ -57,7 +57,19 @@ pub enum Appended {
 fn configure(conn: &Connection) -> Result<(), StoreError> {
     // WAL for concurrent readers; synchronous=FULL so that a commit survives power
     // loss, not only a crash of the process (NORMAL can lose the last commits).
-    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // Without waiting: a bulk write elsewhere (`Store::bulk_writer`) holds the
+    // file in rollback mode until it ends, and this connection can read
+    // meanwhile in that mode; the write puts WAL mode back itself.
+    conn.busy_timeout(std::time::Duration::ZERO)?;
+    match conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0)) {
+        Ok(_) => {}
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::DatabaseBusy =>
+        {
+            tracing::debug!("a bulk write is under way: this connection stays in rollback mode");
+        }
+        Err(e) => return Err(e.into()),
+    }
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "cache_size", -65_536)?;
@@ -66,8 +78,23 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     // alone, and with temporary files that was a `pwrite` per page, a third of
     // the projection writes' time. Nothing durable lives in temporary storage.
     conn.pragma_update(None, "temp_store", "MEMORY")?;
-    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     Ok(())
+}
+
+/// How long a statement waits for another connection's lock.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Back to WAL mode after a bulk transaction. Should another connection have
+/// opened the file meanwhile, the store stays in rollback mode, which is as
+/// safe, until the next [`Store::open`] configures it again.
+fn restore_wal(conn: &Connection) {
+    let back = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0));
+    match back {
+        Ok(mode) if mode.eq_ignore_ascii_case("wal") => {}
+        Ok(mode) => tracing::warn!(%mode, "the store could not return to WAL mode yet"),
+        Err(e) => tracing::warn!(error = %e, "the store could not return to WAL mode yet"),
+    }
 }
 
 fn now_ms() -> u64 {
@@ -190,7 +217,7 @@ impl Store {
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         let (node, key) = identity(&conn)
             .map_err(|e| StoreError::NotAStore(path.to_path_buf(), e.to_string()))?;
         if meta(&conn, "rebuild_needed").is_ok() {
@@ -228,19 +255,64 @@ impl Store {
 
     /// Starts the one transaction an import, an edit or a rebuild runs in.
     pub fn writer(&mut self) -> Result<Writer<'_>, StoreError> {
+        self.start_writer(false)
+    }
+
+    /// [`Store::writer`] for a transaction that writes a great deal (a large
+    /// import or bundle, a rebuild): it runs with a rollback journal instead
+    /// of the write-ahead log when no other connection has the store open.
+    ///
+    /// In WAL mode every page a transaction writes is written twice: to the
+    /// log, then, at the checkpoint that follows a large commit, to the file.
+    /// A rollback journal holds only the old contents of pages that existed
+    /// before, and pages the transaction adds at the end of the file (most of
+    /// what an import writes) are written once. Durability is the same:
+    /// `synchronous=FULL` and a hot journal rolled back on the next open. WAL
+    /// mode comes back when the transaction ends, committed or not.
+    ///
+    /// The switch needs the file to itself. When another connection has it
+    /// open (a running `gavah serve`), this is an ordinary WAL transaction:
+    /// never slower than [`Store::writer`] and never waiting for the others.
+    pub fn bulk_writer(&mut self) -> Result<Writer<'_>, StoreError> {
+        self.conn.busy_timeout(std::time::Duration::ZERO)?;
+        let switched = self
+            .conn
+            .pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get::<_, String>(0));
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        let bulk = match switched {
+            Ok(mode) => mode.eq_ignore_ascii_case("delete"),
+            Err(e) => {
+                tracing::debug!(error = %e, "store in use elsewhere: bulk write stays in WAL mode");
+                false
+            }
+        };
+        match self.start_writer(bulk) {
+            Ok(w) => Ok(w),
+            Err(e) => {
+                if bulk {
+                    restore_wal(&self.conn);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn start_writer(&self, bulk: bool) -> Result<Writer<'_>, StoreError> {
         // A large import touches every index at random places (ids are keyed
         // hashes); a page cache that holds the indexes keeps it from re-reading and
         // re-spilling pages. 384 MiB keeps a million-row import under 1 GiB.
         self.conn.pragma_update(None, "cache_size", -393_216)?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let conn = &self.conn;
+        let tx =
+            rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
         let last: String = meta(&tx, "last_hlc")?;
         let last = Hlc(last
             .parse()
             .map_err(|_| StoreError::Corrupt("meta.last_hlc".into()))?);
         Ok(Writer {
+            conn,
             tx,
+            bulk,
             node: self.node,
             last_hlc: last,
             changes: counts::Changes::default(),
@@ -283,7 +355,13 @@ fn meta(conn: &Connection, key: &str) -> Result<String, StoreError> {
 /// One write transaction. Dropped without [`Writer::commit`], it rolls back and
 /// the file is as it was.
 pub struct Writer<'a> {
+    /// The store's connection, which `tx` is open on: kept to end the
+    /// transaction and restore the journal mode from [`Drop`].
+    conn: &'a Connection,
     tx: rusqlite::Transaction<'a>,
+    /// Whether this transaction runs with a rollback journal (see
+    /// [`Store::bulk_writer`]): WAL mode is restored when it ends.
+    bulk: bool,
     /// This store's node (as [`Store::node`]).
     node: NodeId,
     last_hlc: Hlc,
@@ -293,6 +371,12 @@ pub struct Writer<'a> {
 }
 
 impl Writer<'_> {
+    /// Whether this transaction writes with a rollback journal
+    /// ([`Store::bulk_writer`] found the file to itself).
+    pub fn is_bulk(&self) -> bool {
+        self.bulk
+    }
+
     /// This store's node.
     pub fn node(&self) -> NodeId {
         self.node
@@ -444,7 +528,9 @@ impl Writer<'_> {
             "UPDATE meta SET value = ?1 WHERE key = 'last_hlc'",
             [self.last_hlc.0.to_string()],
         )?;
-        self.tx.commit()?;
+        // `tx` cannot be moved out of a type with `Drop`: commit through the
+        // connection; `tx`, finding no transaction open, then does nothing.
+        self.conn.execute_batch("COMMIT")?;
         tracing::debug!(
             counts_ms = counted.as_millis(),
             commit_ms = t.elapsed().as_millis(),
@@ -512,6 +598,23 @@ impl Writer<'_> {
     pub fn conn(&mut self) -> Result<&Connection, StoreError> {
         self.pending.flush(&self.tx)?;
         Ok(&self.tx)
+    }
+}
+
+impl Drop for Writer<'_> {
+    fn drop(&mut self) {
+        if !self.bulk {
+            return;
+        }
+        // Not committed: roll back first, since the journal mode can only
+        // change outside a transaction. (Otherwise `tx` would do it later.)
+        if !self.conn.is_autocommit()
+            && let Err(e) = self.conn.execute_batch("ROLLBACK")
+        {
+            tracing::warn!(error = %e, "rolling back a bulk write failed");
+            return;
+        }
+        restore_wal(self.conn);
     }
 }
 

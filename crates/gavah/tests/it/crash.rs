@@ -39,23 +39,24 @@ impl Drop for Reaped {
 enum Moment {
     /// This fraction of a whole import's time after it started.
     Fraction(f64),
-    /// Once the WAL holds more than its header and a few pages: the
-    /// transaction is being written out, which (SQLite's page cache holding the
-    /// whole import) happens at commit.
-    WalWrite,
+    /// Once the transaction is being written out, which (SQLite's page cache
+    /// holding the whole import) happens at commit. A list this large is
+    /// imported in a bulk transaction, with a rollback journal: the store
+    /// file grows as its pages are written. (In WAL mode, the WAL would.)
+    Writing,
 }
 
-/// The WAL size that means the commit is being written: its 32-byte header and
-/// some 60 pages of 4 KiB.
-const WAL_BYTES: u64 = 256 * 1024;
+/// How much written means the commit is being written: some 60 pages of 4 KiB.
+const WRITTEN_BYTES: u64 = 256 * 1024;
 
 fn file_len(p: &Path) -> u64 {
     std::fs::metadata(p).map_or(0, |m| m.len())
 }
 
 /// Waits for the moment; `false` if the import ended first.
-fn wait_for(child: &mut Child, moment: Moment, whole: Duration, wal: &Path) -> bool {
+fn wait_for(child: &mut Child, moment: Moment, whole: Duration, db: &Path, wal: &Path) -> bool {
     let started = Instant::now();
+    let db_before = file_len(db);
     let deadline = started + whole * 4 + Duration::from_secs(10);
     loop {
         if child.try_wait().expect("try_wait").is_some() {
@@ -68,14 +69,16 @@ fn wait_for(child: &mut Child, moment: Moment, whole: Duration, wal: &Path) -> b
         );
         let due = match moment {
             Moment::Fraction(f) => now - started >= whole.mul_f64(f),
-            Moment::WalWrite => file_len(wal) > WAL_BYTES,
+            Moment::Writing => {
+                file_len(wal) > WRITTEN_BYTES || file_len(db) > db_before + WRITTEN_BYTES
+            }
         };
         if due {
             return true;
         }
         std::thread::sleep(Duration::from_millis(match moment {
             Moment::Fraction(_) => 5,
-            Moment::WalWrite => 1,
+            Moment::Writing => 1,
         }));
     }
 }
@@ -99,7 +102,7 @@ fn killing_an_import_leaves_all_or_nothing() {
     for moment in [
         Moment::Fraction(0.2),
         Moment::Fraction(0.55),
-        Moment::WalWrite,
+        Moment::Writing,
     ] {
         assert_eq!(file_len(&d.wal()), 0, "a closed store leaves no WAL");
         let mut child = Reaped(
@@ -109,7 +112,7 @@ fn killing_an_import_leaves_all_or_nothing() {
                 .spawn(),
         );
         let child = &mut child.0;
-        let mut running = wait_for(child, moment, whole, &d.wal());
+        let mut running = wait_for(child, moment, whole, d.db(), &d.wal());
         if running && matches!(moment, Moment::Fraction(f) if f < 0.5) {
             // Readers are not blocked by the import, and do not see it.
             let s = d.cmd(["status"]).ok().stdout;
@@ -117,14 +120,15 @@ fn killing_an_import_leaves_all_or_nothing() {
             assert_eq!(d.figures()["reports"], 0, "during the import");
             running = child.try_wait().expect("try_wait").is_none();
         }
-        let wal_at_kill = file_len(&d.wal());
+        let written_at_kill = (file_len(d.db()), file_len(&d.wal()));
         if running {
             child.kill().expect("kill");
         }
         let status = child.wait().expect("wait");
         if running {
             assert!(!status.success(), "{moment:?}: killed, yet it succeeded");
-            landed.push(format!("{moment:?} (WAL {wal_at_kill} bytes)"));
+            let (db, wal) = written_at_kill;
+            landed.push(format!("{moment:?} (store {db} bytes, WAL {wal} bytes)"));
         }
 
         let s = d.cmd(["status"]).ok().stdout;
