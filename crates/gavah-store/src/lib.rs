@@ -82,6 +82,9 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The page size of stores made from now on (see [`Store::create`]).
+pub const PAGE_SIZE: u32 = 8192;
+
 /// How long a statement waits for another connection's lock.
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -120,6 +123,12 @@ impl Store {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Io(dir.to_path_buf(), e))?;
         }
         let mut conn = Connection::open(path)?;
+        // 8 KiB pages rather than SQLite's 4 KiB: an import allocates, fills
+        // and balances half as many pages for the same rows (a 1,000,000-row
+        // import 16.0–16.4 s → 13.5–14.4 s, writing thread 12 s → 10 s); a
+        // small commit's WAL frames grow to 8 KiB each. Fixed when the file
+        // is made; stores made before keep their 4 KiB.
+        conn.pragma_update(None, "page_size", PAGE_SIZE)?;
         configure(&conn)?;
         embedded::migrations::runner()
             .run(&mut conn)

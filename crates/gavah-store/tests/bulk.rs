@@ -139,3 +139,16 @@ fn a_store_opened_during_a_bulk_write_reads_without_waiting_for_it() {
     drop(other);
     assert_eq!(file_mode(&path), "wal");
 }
+
+#[test]
+fn a_new_store_has_large_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    drop(create(&path));
+    let c = rusqlite::Connection::open(&path).expect("open");
+    let size: u32 = c
+        .query_row("PRAGMA page_size", [], |r| r.get(0))
+        .expect("page_size");
+    assert_eq!(size, gavah_store::PAGE_SIZE);
+    assert_eq!(size, 8192);
+}
