@@ -133,6 +133,10 @@ fn file_name(path: &Path) -> String {
 }
 
 /// Messages from the reading thread to the writing one.
+/// Entries and projection rows written, on their way back to the reading
+/// thread to be freed.
+type Spent = (Vec<(Entry, Vec<u8>)>, Option<gavah_store::Spent>);
+
 enum Chunk {
     /// Entries with their bodies already encoded, so the writing thread only writes.
     Entries(Vec<(Entry, Vec<u8>, Option<gavah_store::Prepared>)>),
@@ -365,6 +369,10 @@ impl App {
 
         let failed = AtomicBool::new(false);
         let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(8);
+        // What the writing thread is done with travels back, to be freed by
+        // the reading thread that made it (see `gavah_store::Spent`).
+        let (spent_tx, spent_rx) = std::sync::mpsc::channel::<Spent>();
+        writer.keep_spent();
         progress.start("importing", table.total_bytes);
         let headers = table.headers.clone();
         let kind = req.kind;
@@ -513,6 +521,9 @@ impl App {
                             if tx.send(Chunk::Entries(full)).is_err() {
                                 break;
                             }
+                            while let Ok(spent) = spent_rx.try_recv() {
+                                drop(spent);
+                            }
                         }
                     }
                     let pos = table.bytes_read();
@@ -547,6 +558,7 @@ impl App {
                             continue;
                         }
                         let t = std::time::Instant::now();
+                        let mut written = Vec::with_capacity(entries.len());
                         for (e, json, rows) in entries {
                             match writer.append_prepared(&e, &json, rows) {
                                 Ok(Appended::New | Appended::Replaced) => appended_new += 1,
@@ -556,7 +568,10 @@ impl App {
                                     break;
                                 }
                             }
+                            written.push((e, json));
                         }
+                        // Once the reading thread has finished, it drops here.
+                        let _ = spent_tx.send((written, writer.take_spent()));
                         writing += t.elapsed();
                     }
                     Chunk::Done { .. } => {

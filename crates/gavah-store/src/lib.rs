@@ -20,7 +20,7 @@ mod users;
 
 pub use error::StoreError;
 pub use link::{CaptureRow, LinkKey, LinkRecord, StoredDecision, StoredLinkModel};
-pub use project::{Prepared, name_key, person_id, person_key, prepare};
+pub use project::{Prepared, Spent, name_key, person_id, person_key, prepare};
 pub use public::*;
 pub use queries::*;
 pub use sync::{Peer, PeerStatus, QuarantineGroup, Quarantined, SeenBundle, StoredEntry};
@@ -384,6 +384,18 @@ impl Writer<'_> {
     /// ([`Store::bulk_writer`] found the file to itself).
     pub fn is_bulk(&self) -> bool {
         self.bulk
+    }
+
+    /// Keeps the projection rows this transaction writes, for
+    /// [`Writer::take_spent`], instead of freeing them as they are written.
+    pub fn keep_spent(&mut self) {
+        self.pending.keep_spent();
+    }
+
+    /// The projection rows written since the last call (with
+    /// [`Writer::keep_spent`]), for the caller to drop where it likes.
+    pub fn take_spent(&mut self) -> Option<Spent> {
+        self.pending.take_spent()
     }
 
     /// This store's node.
