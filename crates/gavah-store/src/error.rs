@@ -11,6 +11,11 @@ pub enum StoreError {
     Exists(PathBuf),
     #[error("{0} is not a Gavah store: {1}")]
     NotAStore(PathBuf, String),
+    #[error(
+        "{0} is busy: another gavah process is writing a large import, bundle or rebuild \
+         to it; try again when that has finished"
+    )]
+    Busy(PathBuf),
     #[error("cannot migrate the store's schema: {0}")]
     Migration(String),
     #[error("the store is damaged ({0}); restore it from a backup or run `gavah rebuild`")]

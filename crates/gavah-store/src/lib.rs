@@ -82,6 +82,17 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The error for a file that could not be read as a store: busy (another
+/// process's bulk write held it past [`BUSY_TIMEOUT`]), or not a store.
+fn not_a_store_or_busy(path: &Path, e: &rusqlite::Error) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+            StoreError::Busy(path.to_path_buf())
+        }
+        _ => StoreError::NotAStore(path.to_path_buf(), e.to_string()),
+    }
+}
+
 /// The page size of stores made from now on (see [`Store::create`]).
 pub const PAGE_SIZE: u32 = 8192;
 
@@ -169,6 +180,9 @@ impl Store {
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
+        // A bulk write elsewhere that has begun writing pages out holds the
+        // file until it commits: wait for it as for any writer.
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         // Look before configuring: switching a foreign SQLite file to WAL would
         // rewrite its header, and we must not touch a file that is not ours.
         let has_meta: Option<String> = conn
@@ -178,7 +192,7 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()
-            .map_err(|e| StoreError::NotAStore(path.to_path_buf(), e.to_string()))?;
+            .map_err(|e| not_a_store_or_busy(path, &e))?;
         if has_meta.is_none() {
             return Err(StoreError::NotAStore(
                 path.to_path_buf(),
@@ -227,8 +241,10 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
-        let (node, key) = identity(&conn)
-            .map_err(|e| StoreError::NotAStore(path.to_path_buf(), e.to_string()))?;
+        let (node, key) = identity(&conn).map_err(|e| match e {
+            StoreError::Sql(e) => not_a_store_or_busy(path, &e),
+            e => StoreError::NotAStore(path.to_path_buf(), e.to_string()),
+        })?;
         if meta(&conn, "rebuild_needed").is_ok() {
             return Err(StoreError::Migration(
                 "the store must be opened for writing once to finish its upgrade".into(),

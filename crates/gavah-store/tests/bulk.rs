@@ -152,3 +152,44 @@ fn a_new_store_has_large_pages() {
     assert_eq!(size, gavah_store::PAGE_SIZE);
     assert_eq!(size, 8192);
 }
+
+#[test]
+fn a_store_opened_while_a_bulk_write_holds_the_file_waits_for_its_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let mut store = create(&path);
+    let mut w = store.bulk_writer().unwrap();
+    assert!(w.is_bulk());
+    // A page cache of a few pages: the write spills to the file at once and
+    // so holds it exclusively until it ends, as an import larger than its
+    // page cache does.
+    w.conn()
+        .unwrap()
+        .pragma_update(None, "cache_size", 4)
+        .unwrap();
+    append_sources(&mut w, "spilled", 2_000);
+    w.conn().unwrap();
+
+    let (opened_tx, opened_rx) = std::sync::mpsc::channel();
+    let other = {
+        let path = path.clone();
+        std::thread::spawn(move || {
+            let opened = Store::open(&path).map(|s| s.totals().expect("totals").entries);
+            opened_tx.send(()).expect("send");
+            opened
+        })
+    };
+    // The other store is still waiting: it cannot read a half-written file.
+    assert!(
+        opened_rx
+            .recv_timeout(std::time::Duration::from_millis(300))
+            .is_err(),
+        "opening must wait for the bulk write to end"
+    );
+    w.commit().unwrap();
+    let entries = other
+        .join()
+        .expect("join")
+        .expect("opened after the commit");
+    assert_eq!(entries, 2_000, "and it sees the whole write");
+}
