@@ -513,7 +513,7 @@ impl App {
                     // Once anything failed, nothing will be committed: keep parsing to
                     // report every bad row, but stop building entries.
                     if let Some(e) = entry.filter(|_| !failed.load(Ordering::Relaxed)) {
-                        let json = e.body.to_json();
+                        let json = e.body.to_stored();
                         let rows = gavah_store::prepare(&e);
                         chunk.push((e, json, rows));
                         if chunk.len() == 1024 {

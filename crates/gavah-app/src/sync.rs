@@ -230,20 +230,10 @@ pub(crate) struct Incoming {
 fn incoming(bytes: &[u8], key: &gavah_entry::TeamKey, index: usize) -> Result<Incoming, AppError> {
     let entry = decode_entry(bytes, key, index)?;
     Ok(Incoming {
-        body: body_json(bytes).map_or_else(|| entry.body.to_json(), <[u8]>::to_vec),
+        body: entry.body.to_stored(),
         prepared: gavah_store::prepare(&entry),
         entry,
     })
-}
-
-/// The body's JSON inside an entry's canonical bytes (checked canonical):
-/// the envelope writes the body last, after fields that cannot hold the
-/// text `,"body":` (numbers, hex ids, and the author as a JSON string, in
-/// which every quote is escaped), and the body is what `Body::to_json` writes.
-fn body_json(canonical: &[u8]) -> Option<&[u8]> {
-    const MARK: &[u8] = b",\"body\":";
-    let at = canonical.windows(MARK.len()).position(|w| w == MARK)?;
-    canonical.get(at + MARK.len()..canonical.len().checked_sub(1)?)
 }
 
 /// Stored entries made ready to send.
@@ -910,30 +900,4 @@ fn release_quarantine(
         waiting,
         rejected: counts.rejected,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::body_json;
-    use gavah_entry::{Body, Entry, Hlc, SourceBody, TeamKey};
-
-    #[test]
-    fn the_body_json_inside_canonical_bytes_is_what_to_json_writes() {
-        let body = Body::Source(SourceBody {
-            name: "x".into(),
-            source_type: "other".into(),
-            protected: false,
-        });
-        // An author that holds the marker's text cannot fool the search.
-        let e = Entry::new(
-            &TeamKey::from_bytes([7; 32]),
-            gavah_core::NodeId([1; 16]),
-            ",\"body\":{}",
-            Hlc(5),
-            body.clone(),
-        );
-        let bytes = e.canonical_bytes();
-        assert_eq!(body_json(&bytes).unwrap(), body.to_json().as_slice());
-    }
 }

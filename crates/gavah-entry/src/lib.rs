@@ -15,10 +15,12 @@
 mod body;
 mod clock;
 mod id;
+mod stored;
 
 pub use body::*;
 pub use clock::Hlc;
 pub use id::{KeyedHasher, TeamKey, TeamKeyError};
+pub use stored::{COMPACT_REPORT, StoredError};
 
 use gavah_core::{EntryId, NodeId};
 

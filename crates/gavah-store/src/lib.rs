@@ -428,10 +428,11 @@ impl Writer<'_> {
     /// Appends one entry and projects it. Idempotent: the same entry twice
     /// changes nothing the second time.
     pub fn append(&mut self, entry: &Entry) -> Result<Appended, StoreError> {
-        self.append_encoded(entry, &entry.body.to_json())
+        self.append_encoded(entry, &entry.body.to_stored())
     }
 
-    /// [`Writer::append`] with the body's JSON already made (by `Body::to_json`),
+    /// [`Writer::append`] with the body's stored form already made (by
+    /// `Body::to_stored`),
     /// so that a bulk import can encode on another thread.
     pub fn append_encoded(&mut self, entry: &Entry, body: &[u8]) -> Result<Appended, StoreError> {
         self.append_prepared(entry, body, None)
@@ -670,7 +671,7 @@ pub(crate) fn entry_from_row(row: &rusqlite::Row<'_>) -> Result<Entry, StoreErro
         .ok_or_else(|| StoreError::Corrupt("entries.id".into()))?;
     let node =
         NodeId::from_slice(&node).ok_or_else(|| StoreError::Corrupt("entries.node".into()))?;
-    let body = gavah_entry::Body::from_json(&body)
+    let body = gavah_entry::Body::from_stored(&body)
         .map_err(|e| StoreError::Corrupt(format!("entry {id}: {e}")))?;
     Ok(Entry {
         id,

@@ -336,7 +336,7 @@ impl Writer<'_> {
     /// Appends an entry received signed, keeping the signature of whichever
     /// copy the store keeps (see [`Writer::append`]).
     ///
-    /// `body` is the body's JSON and `prepared` its projection rows, made by
+    /// `body` is the body's stored form and `prepared` its projection rows, made by
     /// the caller (on other threads, for a big bundle), as for
     /// [`Writer::append_prepared`].
     pub fn append_signed(
