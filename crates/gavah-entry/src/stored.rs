@@ -51,7 +51,8 @@ impl Body {
     pub fn to_stored(&self) -> Vec<u8> {
         match self {
             Body::Report(r) => {
-                let mut out = Vec::with_capacity(256);
+                // Most reports take 200–400 bytes.
+                let mut out = Vec::with_capacity(384);
                 out.push(COMPACT_REPORT);
                 write_report(&mut out, r);
                 out

@@ -60,12 +60,9 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     // Without waiting: a bulk write elsewhere (`Store::bulk_writer`) holds the
     // file in rollback mode until it ends, and this connection can read
     // meanwhile in that mode; the write puts WAL mode back itself.
-    conn.busy_timeout(std::time::Duration::ZERO)?;
-    match conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0)) {
+    match set_journal_mode(conn, "WAL", std::time::Duration::ZERO) {
         Ok(_) => {}
-        Err(rusqlite::Error::SqliteFailure(e, _))
-            if e.code == rusqlite::ErrorCode::DatabaseBusy =>
-        {
+        Err(e) if is_busy(&e) => {
             tracing::debug!("a bulk write is under way: this connection stays in rollback mode");
         }
         Err(e) => return Err(e.into()),
@@ -78,18 +75,38 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     // alone, and with temporary files that was a `pwrite` per page, a third of
     // the projection writes' time. Nothing durable lives in temporary storage.
     conn.pragma_update(None, "temp_store", "MEMORY")?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
     Ok(())
+}
+
+/// Switches the connection's journal mode, waiting at most `wait` for other
+/// connections' locks (then [`BUSY_TIMEOUT`] again); whether the mode is now
+/// `mode`.
+fn set_journal_mode(
+    conn: &Connection,
+    mode: &str,
+    wait: std::time::Duration,
+) -> Result<bool, rusqlite::Error> {
+    conn.busy_timeout(wait)?;
+    let now = conn.pragma_update_and_check(None, "journal_mode", mode, |r| r.get::<_, String>(0));
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(now?.eq_ignore_ascii_case(mode))
+}
+
+/// Whether another connection's lock stopped a statement.
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 /// The error for a file that could not be read as a store: busy (another
 /// process's bulk write held it past [`BUSY_TIMEOUT`]), or not a store.
 fn not_a_store_or_busy(path: &Path, e: &rusqlite::Error) -> StoreError {
-    match e.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-            StoreError::Busy(path.to_path_buf())
-        }
-        _ => StoreError::NotAStore(path.to_path_buf(), e.to_string()),
+    if is_busy(e) {
+        StoreError::Busy(path.to_path_buf())
+    } else {
+        StoreError::NotAStore(path.to_path_buf(), e.to_string())
     }
 }
 
@@ -103,10 +120,9 @@ const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 /// opened the file meanwhile, the store stays in rollback mode, which is as
 /// safe, until the next [`Store::open`] configures it again.
 fn restore_wal(conn: &Connection) {
-    let back = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0));
-    match back {
-        Ok(mode) if mode.eq_ignore_ascii_case("wal") => {}
-        Ok(mode) => tracing::warn!(%mode, "the store could not return to WAL mode yet"),
+    match set_journal_mode(conn, "WAL", BUSY_TIMEOUT) {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!("the store could not return to WAL mode yet"),
         Err(e) => tracing::warn!(error = %e, "the store could not return to WAL mode yet"),
     }
 }
@@ -299,13 +315,8 @@ impl Store {
     /// open (a running `gavah serve`), this is an ordinary WAL transaction:
     /// never slower than [`Store::writer`] and never waiting for the others.
     pub fn bulk_writer(&mut self) -> Result<Writer<'_>, StoreError> {
-        self.conn.busy_timeout(std::time::Duration::ZERO)?;
-        let switched = self
-            .conn
-            .pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get::<_, String>(0));
-        self.conn.busy_timeout(BUSY_TIMEOUT)?;
-        let bulk = match switched {
-            Ok(mode) => mode.eq_ignore_ascii_case("delete"),
+        let bulk = match set_journal_mode(&self.conn, "DELETE", std::time::Duration::ZERO) {
+            Ok(switched) => switched,
             Err(e) => {
                 tracing::debug!(error = %e, "store in use elsewhere: bulk write stays in WAL mode");
                 false

@@ -11,6 +11,22 @@ fn create(path: &Path) -> Store {
     Store::create(path, NodeId([9; 16]), TeamKey::from_bytes([7; 32]), "test").expect("create")
 }
 
+/// A folder for one test and the store path in it.
+fn scratch() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("s.db");
+    (dir, path)
+}
+
+/// A new store holding `n` committed sources.
+fn create_holding(path: &Path, n: usize) -> Store {
+    let mut store = create(path);
+    let mut w = store.writer().expect("writer");
+    append_sources(&mut w, "first", n);
+    w.commit().expect("commit");
+    store
+}
+
 /// Appends `n` sources named after `tag`.
 fn append_sources(w: &mut Writer<'_>, tag: &str, n: usize) {
     let key = TeamKey::from_bytes([7; 32]);
@@ -47,8 +63,7 @@ fn entries(path: &Path) -> u64 {
 
 #[test]
 fn a_bulk_write_uses_a_rollback_journal_and_returns_to_wal() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("s.db");
+    let (_dir, path) = scratch();
     let mut store = create(&path);
     assert_eq!(file_mode(&path), "wal");
 
@@ -73,12 +88,8 @@ fn a_bulk_write_uses_a_rollback_journal_and_returns_to_wal() {
 
 #[test]
 fn a_bulk_write_not_committed_leaves_nothing_and_returns_to_wal() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("s.db");
-    let mut store = create(&path);
-    let mut w = store.writer().unwrap();
-    append_sources(&mut w, "first", 10);
-    w.commit().unwrap();
+    let (_dir, path) = scratch();
+    let mut store = create_holding(&path, 10);
     let digest = store.digest().unwrap();
 
     let mut w = store.bulk_writer().unwrap();
@@ -99,8 +110,7 @@ fn a_bulk_write_not_committed_leaves_nothing_and_returns_to_wal() {
 
 #[test]
 fn with_a_reader_open_a_bulk_write_stays_in_wal_mode() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("s.db");
+    let (_dir, path) = scratch();
     let mut store = create(&path);
     // As `gavah serve` holds its read-only handles.
     let reader = Store::open_read_only(&path).unwrap();
@@ -118,12 +128,8 @@ fn with_a_reader_open_a_bulk_write_stays_in_wal_mode() {
 
 #[test]
 fn a_store_opened_during_a_bulk_write_reads_without_waiting_for_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("s.db");
-    let mut store = create(&path);
-    let mut w = store.writer().unwrap();
-    append_sources(&mut w, "first", 3);
-    w.commit().unwrap();
+    let (_dir, path) = scratch();
+    let mut store = create_holding(&path, 3);
 
     let mut w = store.bulk_writer().unwrap();
     assert!(w.is_bulk());
@@ -142,8 +148,7 @@ fn a_store_opened_during_a_bulk_write_reads_without_waiting_for_it() {
 
 #[test]
 fn a_new_store_has_large_pages() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("s.db");
+    let (_dir, path) = scratch();
     drop(create(&path));
     let c = rusqlite::Connection::open(&path).expect("open");
     let size: u32 = c
@@ -155,8 +160,7 @@ fn a_new_store_has_large_pages() {
 
 #[test]
 fn a_store_opened_while_a_bulk_write_holds_the_file_waits_for_its_commit() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("s.db");
+    let (_dir, path) = scratch();
     let mut store = create(&path);
     let mut w = store.bulk_writer().unwrap();
     assert!(w.is_bulk());
