@@ -345,6 +345,19 @@ impl Store {
         let last = Hlc(last
             .parse()
             .map_err(|_| StoreError::Corrupt("meta.last_hlc".into()))?);
+        let defer_after = if bulk {
+            let held: Option<i64> = tx
+                .query_row(
+                    "SELECT n FROM figure_counts WHERE dim = 'reports' AND key = '' AND outcome = 'any'",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let held = u64::try_from(held.unwrap_or(0)).unwrap_or(0);
+            Some(held.max(DEFER_INDEXES_FROM))
+        } else {
+            None
+        };
         Ok(Writer {
             conn,
             tx,
@@ -353,6 +366,9 @@ impl Store {
             last_hlc: last,
             changes: counts::Changes::default(),
             pending: project::Pending::default(),
+            new_reports: 0,
+            defer_after,
+            deferred: Vec::new(),
         })
     }
 
@@ -404,13 +420,36 @@ pub struct Writer<'a> {
     /// What the documented counts must catch up with at commit.
     changes: counts::Changes,
     pending: project::Pending,
+    /// Reports this transaction appended.
+    new_reports: u64,
+    /// In a bulk write, how many new reports make it cheaper to drop the
+    /// reports' secondary indexes and build them again at the end (see
+    /// [`Writer::defer_indexes`]).
+    defer_after: Option<u64>,
+    /// Indexes dropped for this transaction, as the SQL that makes them again.
+    deferred: Vec<String>,
 }
+
+/// Indexes on the reports whose keys come in no useful order (person ids are
+/// hashes), which a bulk write drops and builds again at its end.
+const DEFERRABLE_INDEXES: [&str; 1] = ["reports_pid"];
+
+/// The fewest new reports for which a bulk write defers the indexes: below
+/// this an index fits in the processor's caches and inserting at random
+/// costs little.
+const DEFER_INDEXES_FROM: u64 = 50_000;
 
 impl Writer<'_> {
     /// Whether this transaction writes with a rollback journal
     /// ([`Store::bulk_writer`] found the file to itself).
     pub fn is_bulk(&self) -> bool {
         self.bulk
+    }
+
+    /// Whether indexes are dropped until this transaction reads or commits
+    /// (see [`Writer::defer_indexes`]).
+    pub fn defers_indexes(&self) -> bool {
+        !self.deferred.is_empty()
     }
 
     /// Keeps the projection rows this transaction writes, for
@@ -510,6 +549,10 @@ impl Writer<'_> {
             }
             if project::moves_counts(entry) {
                 self.changes.new_report(seq);
+                self.new_reports += 1;
+                if Some(self.new_reports) == self.defer_after {
+                    self.defer_indexes()?;
+                }
             }
             return Ok(Appended::New);
         }
@@ -568,6 +611,7 @@ impl Writer<'_> {
     pub fn commit(mut self) -> Result<(), StoreError> {
         let t = std::time::Instant::now();
         self.pending.flush(&self.tx)?;
+        self.restore_indexes()?;
         if self.changes.any() {
             counts::refresh(&self.tx, &self.changes)?;
             self.changes = counts::Changes::default();
@@ -592,6 +636,10 @@ impl Writer<'_> {
     /// Returns the number of entries replayed.
     pub fn rebuild(&mut self, mut progress: impl FnMut(u64, u64)) -> Result<u64, StoreError> {
         project::clear(&self.tx)?;
+        if self.bulk {
+            // Every report is new.
+            self.defer_indexes()?;
+        }
         let total: u64 = self
             .tx
             .query_row("SELECT COUNT(*) FROM entries", [], |r| r.get(0))?;
@@ -646,7 +694,51 @@ impl Writer<'_> {
     /// after writing any rows still waiting.
     pub fn conn(&mut self) -> Result<&Connection, StoreError> {
         self.pending.flush(&self.tx)?;
+        self.restore_indexes()?;
         Ok(&self.tx)
+    }
+
+    /// Drops [`DEFERRABLE_INDEXES`] until [`Writer::restore_indexes`].
+    ///
+    /// A person id is a hash, so each new report's entry in `reports_pid`
+    /// goes to a random place: at a million reports `perf` showed a sixth of
+    /// the writing thread's time in those inserts, most of it waiting on
+    /// memory. Building the index again at the end sorts the ids once and
+    /// writes it in order. A bulk write does this once it has added as many
+    /// reports as the store held, so the rebuild costs at most twice what it
+    /// saves. Both steps are inside the transaction: a crash or a rollback
+    /// leaves the index as it was.
+    fn defer_indexes(&mut self) -> Result<(), StoreError> {
+        for name in DEFERRABLE_INDEXES {
+            let sql: Option<String> = self
+                .tx
+                .query_row(
+                    "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?1",
+                    [name],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(sql) = sql {
+                self.tx.execute_batch(&format!("DROP INDEX {name}"))?;
+                self.deferred.push(sql);
+            }
+        }
+        tracing::debug!(indexes = ?self.deferred, "deferred until the end of the bulk write");
+        Ok(())
+    }
+
+    /// Builds again the indexes [`Writer::defer_indexes`] dropped: before
+    /// anything reads through the writer, and at commit.
+    fn restore_indexes(&mut self) -> Result<(), StoreError> {
+        if self.deferred.is_empty() {
+            return Ok(());
+        }
+        let t = std::time::Instant::now();
+        for sql in std::mem::take(&mut self.deferred) {
+            self.tx.execute_batch(&sql)?;
+        }
+        tracing::debug!(ms = t.elapsed().as_millis(), "deferred indexes built");
+        Ok(())
     }
 }
 

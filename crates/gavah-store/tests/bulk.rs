@@ -2,8 +2,10 @@
 //! when the store is free, back in WAL mode afterwards whether they commit or
 //! not, and plain WAL transactions when another connection has the file open.
 
-use gavah_core::NodeId;
-use gavah_entry::{Body, Entry, SourceBody, TeamKey};
+use gavah_core::{EntryId, NodeId};
+use gavah_entry::{
+    Body, Entry, OutcomeBody, PersonBody, PlaceBody, ReportBody, SourceBody, TeamKey,
+};
 use gavah_store::{Store, Writer};
 use std::path::{Path, PathBuf};
 
@@ -196,4 +198,144 @@ fn a_store_opened_while_a_bulk_write_holds_the_file_waits_for_its_commit() {
         .expect("join")
         .expect("opened after the commit");
     assert_eq!(entries, 2_000, "and it sees the whole write");
+}
+
+/// Appends `n` reports, each about a different person.
+fn append_reports(w: &mut Writer<'_>, tag: &str, n: u64) {
+    let key = TeamKey::from_bytes([7; 32]);
+    for row in 0..n {
+        let hlc = w.tick();
+        let body = Body::Report(ReportBody {
+            source: EntryId([1; 16]),
+            batch: EntryId([2; 16]),
+            row,
+            occurrence: 0,
+            raw: vec![["name".into(), format!("{tag} {row}")]],
+            person: PersonBody {
+                name: Some(format!("{tag} {row}")),
+                outcomes: vec![OutcomeBody {
+                    outcome: "killed".into(),
+                    date: Some("2026-01-08".into()),
+                    precision: "day".into(),
+                    place: PlaceBody::default(),
+                }],
+                ..PersonBody::default()
+            },
+        });
+        w.append(&Entry::new(&key, w.node(), "sara", hlc, body))
+            .expect("append");
+    }
+}
+
+/// The SQL of the store's index on person ids, if it has one.
+fn pid_index(conn: &rusqlite::Connection) -> Option<String> {
+    conn.query_row(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'reports_pid'",
+        [],
+        |r| r.get(0),
+    )
+    .ok()
+}
+
+/// The reports whose person id is `pid`, and whether SQLite finds them
+/// through the index.
+fn reports_of(conn: &rusqlite::Connection, pid: i64) -> (Vec<i64>, bool) {
+    let sql = "SELECT seq FROM reports WHERE pid = ?1 ORDER BY seq";
+    let plan: String = conn
+        .query_row(&format!("EXPLAIN QUERY PLAN {sql}"), [pid], |r| r.get(3))
+        .expect("plan");
+    let seqs = conn
+        .prepare(sql)
+        .expect("prepare")
+        .query_map([pid], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    (seqs, plan.contains("reports_pid"))
+}
+
+#[test]
+fn a_large_bulk_write_builds_the_person_index_again_at_commit() {
+    let (_dir, path) = scratch();
+    let mut store = create(&path);
+    let before = pid_index(&rusqlite::Connection::open(&path).unwrap()).expect("the index");
+
+    let mut w = store.bulk_writer().unwrap();
+    append_reports(&mut w, "early", 49_999);
+    assert!(!w.defers_indexes(), "a small write keeps its indexes");
+    append_reports(&mut w, "late", 20_001);
+    assert!(w.defers_indexes(), "70,000 new reports into an empty store");
+    w.commit().unwrap();
+
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    assert_eq!(pid_index(&conn).as_deref(), Some(before.as_str()));
+    let (pid, seq): (i64, i64) = conn
+        .query_row(
+            "SELECT pid, seq FROM reports WHERE name = 'late 777'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(reports_of(&conn, pid), (vec![seq], true));
+    drop(conn);
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    assert_eq!(store.totals().unwrap().reports, 70_000);
+}
+
+#[test]
+fn reading_inside_a_bulk_write_finds_the_person_index_again() {
+    let (_dir, path) = scratch();
+    let mut store = create(&path);
+    let mut w = store.bulk_writer().unwrap();
+    append_reports(&mut w, "person", 60_000);
+    assert!(w.defers_indexes());
+    let conn = w.conn().unwrap();
+    assert!(pid_index(conn).is_some(), "built again before any read");
+    let pid: i64 = conn
+        .query_row(
+            "SELECT pid FROM reports WHERE name = 'person 59999'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(reports_of(conn, pid).1, "and used");
+    assert!(!w.defers_indexes());
+    // Writing on after the read defers nothing again: the count was passed.
+    append_reports(&mut w, "more", 100);
+    assert!(!w.defers_indexes());
+    w.commit().unwrap();
+    assert_eq!(store.totals().unwrap().reports, 60_100);
+}
+
+#[test]
+fn a_bulk_write_not_committed_keeps_the_person_index() {
+    let (_dir, path) = scratch();
+    let mut store = create_holding(&path, 2);
+    let digest = store.digest().unwrap();
+    let mut w = store.bulk_writer().unwrap();
+    append_reports(&mut w, "dropped", 60_000);
+    assert!(w.defers_indexes());
+    drop(w);
+    assert!(pid_index(&rusqlite::Connection::open(&path).unwrap()).is_some());
+    assert_eq!(store.digest().unwrap(), digest);
+}
+
+#[test]
+fn a_bulk_write_into_a_larger_store_keeps_its_indexes() {
+    let (_dir, path) = scratch();
+    let mut store = create(&path);
+    let mut w = store.bulk_writer().unwrap();
+    append_reports(&mut w, "held", 60_000);
+    w.commit().unwrap();
+    // Fewer new reports than the store holds: inserting them costs less
+    // than building the index again over all of them.
+    let mut w = store.bulk_writer().unwrap();
+    append_reports(&mut w, "added", 59_999);
+    assert!(!w.defers_indexes());
+    append_reports(&mut w, "one more", 1);
+    assert!(w.defers_indexes(), "as many new as held");
+    w.commit().unwrap();
+    assert!(pid_index(&rusqlite::Connection::open(&path).unwrap()).is_some());
+    assert_eq!(store.totals().unwrap().reports, 120_000);
 }
