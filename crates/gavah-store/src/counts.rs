@@ -138,7 +138,7 @@ impl Scan {
 }
 
 /// The columns [`Scan::row`] reads, in order.
-const SCAN_COLUMNS: &str = "r.pid, o.outcome, o.category, o.day, o.province, o.city";
+const SCAN_COLUMNS: &str = "r.pid, o.outcome, r.category, o.day, o.province, o.city";
 
 impl Scan {
     /// Adds one row of [`SCAN_COLUMNS`]; returns its incident key (day,

@@ -223,7 +223,7 @@ fn apply_report(
 pub struct Prepared {
     report: [Value; 14],
     protected: Option<[Value; 4]>,
-    outcomes: Vec<[Value; 10]>,
+    outcomes: Vec<[Value; 8]>,
 }
 
 /// The projection rows of an entry, when it is a report.
@@ -241,6 +241,7 @@ fn prepare_report(id: EntryId, r: &ReportBody) -> Prepared {
     let person = person_key_with(id, &key, p);
     let category = p.category.clone().unwrap_or_else(|| "unknown".into());
     let name_key = Some(key).filter(|k| !k.is_empty());
+    let pid = person_id(&person);
     let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);
     let report = [
         Value::Integer(seq),
@@ -255,9 +256,9 @@ fn prepare_report(id: EntryId, r: &ReportBody) -> Prepared {
         p.birth_year
             .map_or(Value::Null, |y| Value::Integer(i64::from(y))),
         text(&p.occupation),
-        Value::Text(category.clone()),
-        Value::Text(person.clone()),
-        Value::Integer(person_id(&person)),
+        Value::Text(category),
+        Value::Text(person),
+        Value::Integer(pid),
     ];
     let protected = (p.witness.is_some() || p.contact.is_some() || p.notes.is_some()).then(|| {
         [
@@ -284,8 +285,6 @@ fn prepare_report(id: EntryId, r: &ReportBody) -> Prepared {
         outcomes.push([
             Value::Integer(seq),
             Value::Text(o.outcome.clone()),
-            Value::Text(person.clone()),
-            Value::Text(category.clone()),
             text(&day),
             text(&o.date),
             Value::Text(o.precision.clone()),
@@ -310,7 +309,7 @@ fn prepare_report(id: EntryId, r: &ReportBody) -> Prepared {
 pub(crate) struct Pending {
     reports: Vec<[Value; 14]>,
     protected: Vec<[Value; 4]>,
-    outcomes: Vec<[Value; 10]>,
+    outcomes: Vec<[Value; 8]>,
     /// Rows written, kept for the caller when it asked for them
     /// ([`crate::Writer::keep_spent`]).
     spent: Option<Spent>,
@@ -325,7 +324,7 @@ pub(crate) struct Pending {
 pub struct Spent {
     reports: Vec<[Value; 14]>,
     protected: Vec<[Value; 4]>,
-    outcomes: Vec<[Value; 10]>,
+    outcomes: Vec<[Value; 8]>,
 }
 
 impl Spent {
@@ -369,7 +368,7 @@ impl Pending {
         )?;
         write_rows(
             tx,
-            "outcomes (report, outcome, person, category, day, date, precision, province, city, place_text)",
+            "outcomes (report, outcome, day, date, precision, province, city, place_text)",
             &self.outcomes,
         )?;
         match &mut self.spent {

@@ -410,7 +410,7 @@ impl Store {
     /// Distinct people per outcome among one batch's reports.
     pub fn batch_outcomes(&self, batch: EntryId) -> Result<Vec<(String, u64)>, StoreError> {
         let mut stmt = self.conn().prepare_cached(
-            "SELECT o.outcome, COUNT(DISTINCT o.person) FROM reports r JOIN outcomes o ON o.report = r.seq
+            "SELECT o.outcome, COUNT(DISTINCT r.person) FROM reports r JOIN outcomes o ON o.report = r.seq
              WHERE r.batch = ?1 GROUP BY o.outcome ORDER BY o.outcome",
         )?;
         let rows = stmt.query_map([batch.as_bytes()], |r| Ok((r.get(0)?, count(r.get(1)?))))?;

@@ -277,7 +277,7 @@ impl Store {
              FROM reports ORDER BY id",
             "SELECT r.id, p.witness, p.contact, p.notes FROM report_protected p JOIN reports r ON r.seq = p.report
              ORDER BY r.id",
-            "SELECT r.id, o.outcome, o.person, o.category, o.day, o.date, o.precision, o.province, o.city, o.place_text
+            "SELECT r.id, o.outcome, o.day, o.date, o.precision, o.province, o.city, o.place_text
              FROM outcomes o JOIN reports r ON r.seq = o.report ORDER BY r.id, o.outcome",
             "SELECT * FROM incidents ORDER BY day, province, city",
             "SELECT * FROM figures ORDER BY id",

@@ -134,6 +134,8 @@ fn migration_v8_carries_version_4_signatures_over() {
                  WHERE signature IS NOT NULL;
              ALTER TABLE entries DROP COLUMN signer;
              ALTER TABLE entries DROP COLUMN signature;
+             ALTER TABLE outcomes ADD COLUMN person TEXT NOT NULL DEFAULT '';
+             ALTER TABLE outcomes ADD COLUMN category TEXT NOT NULL DEFAULT 'unknown';
              DELETE FROM refinery_schema_history WHERE version >= 8;",
         )
         .unwrap();
