@@ -100,16 +100,10 @@ impl Names {
     }
 }
 
-/// What one person's reports say about one outcome.
-#[derive(Default)]
-struct Seen {
-    categories: [u32; 4],
-    day: Option<u32>,
-    province: Option<u32>,
-    city: Option<i64>,
-}
-
-/// A person counted under one outcome: one `person_outcomes` row.
+/// One outcome row as a scan keeps it (its strings as numbers in [`Names`]),
+/// or, once resolved, a person counted under one outcome: one
+/// `person_outcomes` row.
+#[derive(Clone, Copy)]
 struct Counted {
     outcome: u32,
     pid: i64,
@@ -119,102 +113,155 @@ struct Counted {
     city: Option<i64>,
 }
 
-/// Outcome rows gathered per person. A person is counted once per outcome,
-/// under one category, day and place, so that every breakdown adds up to its
-/// total: the most reported known category (ties go to the first in
-/// `CATEGORIES`), the earliest day, the smallest province code and city id:
-/// rules that do not depend on the order of the rows.
+/// Outcome rows gathered, then resolved per person. A person is counted once
+/// per outcome, under one category, day and place, so that every breakdown
+/// adds up to its total: the most reported known category (ties go to the
+/// first in `CATEGORIES`), the earliest day, the smallest province code and
+/// city id: rules that do not depend on the order of the rows.
+///
+/// The rows are kept in a vector and sorted by (outcome, person) to resolve,
+/// rather than folded into a map keyed by person as they come: a million
+/// random map updates waited on memory, a sort streams.
 #[derive(Default)]
-struct Scan {
+pub(crate) struct Scan {
     names: Names,
-    // FxHash: the keys are already hashes, and SipHash over a million of them
-    // showed in profiles.
-    seen: FxHashMap<(i64, u32), Seen>,
-}
-
-impl Scan {
-    /// The most (person, outcome) pairs a full recount makes room for ahead.
-    const MAX_RESERVE: usize = 1 << 24;
+    rows: Vec<Counted>,
+    /// City ids as tally keys: their names' numbers, made once per city
+    /// rather than once per person.
+    city_names: FxHashMap<i64, u32>,
 }
 
 /// The columns [`Scan::row`] reads, in order.
 const SCAN_COLUMNS: &str = "r.pid, o.outcome, r.category, o.day, o.province, o.city";
 
 impl Scan {
-    /// Adds one row of [`SCAN_COLUMNS`]; returns its incident key (day,
-    /// province, city) when it has all three.
-    fn row(&mut self, r: &rusqlite::Row<'_>) -> Result<Option<(u32, u32, i64)>, StoreError> {
-        let pid: i64 = r.get(0)?;
-        let outcome = self.names.id(r.get_ref(1)?.as_str().unwrap_or(""));
-        let category = r.get_ref(2)?.as_str().unwrap_or("unknown");
-        let day = r.get_ref(3)?.as_str_or_null().ok().flatten();
-        let day = self.names.opt(day);
-        let province = r.get_ref(4)?.as_str_or_null().ok().flatten();
-        let province = self.names.opt(province);
-        let city: Option<i64> = r.get(5)?;
-        let names = &self.names;
-        let smaller = |new: Option<u32>, old: Option<u32>| match (new, old) {
-            (Some(n), Some(o)) if names.name(n) < names.name(o) => Some(n),
-            (Some(n), None) => Some(n),
-            (_, o) => o,
+    /// Adds one outcome row.
+    pub(crate) fn add(
+        &mut self,
+        pid: i64,
+        outcome: &str,
+        category: &str,
+        day: Option<&str>,
+        province: Option<&str>,
+        city: Option<i64>,
+    ) {
+        let row = Counted {
+            outcome: self.names.id(outcome),
+            pid,
+            category: self.names.id(category),
+            day: self.names.opt(day),
+            province: self.names.opt(province),
+            city,
         };
-        let s = self.seen.entry((pid, outcome)).or_default();
-        s.categories[CATEGORIES.iter().position(|c| *c == category).unwrap_or(3)] += 1;
-        s.day = smaller(day, s.day);
-        s.province = smaller(province, s.province);
-        s.city = match (city, s.city) {
-            (Some(n), Some(o)) => Some(n.min(o)),
-            (n, o) => n.or(o),
-        };
-        Ok(match (day, province, city) {
-            (Some(d), Some(p), Some(c)) => Some((d, p, c)),
-            _ => None,
-        })
+        self.rows.push(row);
+    }
+
+    /// Adds one row of [`SCAN_COLUMNS`].
+    fn row(&mut self, r: &rusqlite::Row<'_>) -> Result<(), StoreError> {
+        self.add(
+            r.get(0)?,
+            r.get_ref(1)?.as_str().unwrap_or(""),
+            r.get_ref(2)?.as_str().unwrap_or("unknown"),
+            r.get_ref(3)?.as_str_or_null().ok().flatten(),
+            r.get_ref(4)?.as_str_or_null().ok().flatten(),
+            r.get(5)?,
+        );
+        Ok(())
+    }
+
+    /// Adds every row of `other`.
+    fn extend(&mut self, other: Scan) {
+        let ids: Vec<u32> = other.names.names.iter().map(|n| self.names.id(n)).collect();
+        let id = |i: u32| ids[i as usize];
+        self.rows.extend(other.rows.into_iter().map(|c| Counted {
+            outcome: id(c.outcome),
+            category: id(c.category),
+            day: c.day.map(id),
+            province: c.province.map(id),
+            ..c
+        }));
+    }
+
+    /// The rows per incident (day, province, city), for rows with all three.
+    fn incidents(&self) -> FxHashMap<(u32, u32, i64), u64> {
+        let mut out: FxHashMap<(u32, u32, i64), u64> = FxHashMap::default();
+        for c in &self.rows {
+            if let (Some(d), Some(p), Some(city)) = (c.day, c.province, c.city) {
+                *out.entry((d, p, city)).or_default() += 1;
+            }
+        }
+        out
     }
 
     /// Each (person, outcome) seen, resolved, in `person_outcomes` key order
     /// (so that the table is appended to rather than written at random).
     fn resolve(&mut self) -> Vec<Counted> {
-        let seen = std::mem::take(&mut self.seen);
-        let mut out: Vec<Counted> = seen
-            .into_iter()
-            .map(|((pid, outcome), s)| {
-                let known = s.categories[..3]
-                    .iter()
-                    .enumerate()
-                    .max_by_key(|(i, n)| (**n, std::cmp::Reverse(*i)));
-                let category = match known {
-                    Some((i, n)) if *n > 0 => CATEGORIES[i],
-                    _ => "unknown",
-                };
-                Counted {
-                    outcome,
-                    pid,
-                    category: self.names.id(category),
-                    day: s.day,
-                    province: s.province,
-                    city: s.city,
-                }
-            })
-            .collect();
-        // Sorted on integers: the outcomes' places among their names, then
-        // the person. Comparing the names themselves for each of a million
-        // pairs showed in profiles.
-        let mut order: Vec<u32> =
-            (0..u32::try_from(self.names.names.len()).unwrap_or(u32::MAX)).collect();
-        order.sort_unstable_by(|a, b| self.names.name(*a).cmp(self.names.name(*b)));
-        let mut rank = vec![0u32; order.len()];
-        for (r, id) in order.iter().enumerate() {
-            rank[*id as usize] = u32::try_from(r).unwrap_or(u32::MAX);
+        // Every name's place in the order of the names, so that rows sort and
+        // compare on integers, and each name's slot among the categories.
+        let n = self.names.names.len();
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_unstable_by(|a, b| self.names.names[*a].cmp(&self.names.names[*b]));
+        let mut rank = vec![0u32; n];
+        for (r, i) in order.iter().enumerate() {
+            rank[*i] = u32::try_from(r).unwrap_or(u32::MAX);
         }
-        out.sort_unstable_by_key(|c| (rank[c.outcome as usize], c.pid));
+        let slot: Vec<usize> = self
+            .names
+            .names
+            .iter()
+            .map(|name| CATEGORIES.iter().position(|c| c == name).unwrap_or(3))
+            .collect();
+        let mut rows = std::mem::take(&mut self.rows);
+        rows.sort_unstable_by_key(|c| (rank[c.outcome as usize], c.pid));
+        let smaller = |new: Option<u32>, old: Option<u32>| match (new, old) {
+            (Some(n), Some(o)) if rank[n as usize] < rank[o as usize] => Some(n),
+            (Some(n), None) => Some(n),
+            (_, o) => o,
+        };
+        let mut out = Vec::with_capacity(rows.len());
+        for group in rows.chunk_by(|a, b| a.outcome == b.outcome && a.pid == b.pid) {
+            let mut categories = [0u32; 4];
+            let (mut day, mut province, mut city) = (None, None, None::<i64>);
+            for c in group {
+                categories[slot[c.category as usize]] += 1;
+                day = smaller(c.day, day);
+                province = smaller(c.province, province);
+                city = match (c.city, city) {
+                    (Some(n), Some(o)) => Some(n.min(o)),
+                    (n, o) => n.or(o),
+                };
+            }
+            let known = categories[..3]
+                .iter()
+                .enumerate()
+                .max_by_key(|(i, n)| (**n, std::cmp::Reverse(*i)));
+            let category = match known {
+                Some((i, n)) if *n > 0 => CATEGORIES[i],
+                _ => "unknown",
+            };
+            out.push(Counted {
+                outcome: group[0].outcome,
+                pid: group[0].pid,
+                category: self.names.id(category),
+                day,
+                province,
+                city,
+            });
+        }
         out
     }
 
     /// The tallies one counted person adds to: (dimension, key, outcome).
     fn keys(&mut self, c: &Counted) -> impl Iterator<Item = (u8, u32, u32)> {
         let empty = self.names.id("");
-        let city = c.city.map(|city| self.names.id(&city.to_string()));
+        let city = c.city.map(|city| match self.city_names.get(&city) {
+            Some(&k) => k,
+            None => {
+                let k = self.names.id(&city.to_string());
+                self.city_names.insert(city, k);
+                k
+            }
+        });
         let outcome = c.outcome;
         [
             Some((0, empty)),
@@ -248,6 +295,55 @@ impl Scan {
     }
 }
 
+/// The outcome rows a transaction writes, gathered as it writes them, so
+/// that a full recount at its commit reads back only the rows from before
+/// it: a bulk import's recount read its million rows back through a join.
+///
+/// It holds the rows of every report projected since the first, whose local
+/// row (`seq`) is the lowest: rows are numbered upwards, so every row at or
+/// after that one is in the tally, and every row before it is not. Anything
+/// that changes rows already written (a replaced report, a person id moved
+/// by linkage) spoils it, and the recount reads everything instead.
+#[derive(Default)]
+pub(crate) struct Tally {
+    scan: Scan,
+    /// The lowest report row added.
+    from: Option<i64>,
+    spoiled: bool,
+}
+
+impl Tally {
+    /// Adds a report's outcome rows; `seq` is the report's row.
+    pub(crate) fn add(&mut self, seq: i64, rows: impl FnOnce(&mut Scan)) {
+        if self.spoiled {
+            return;
+        }
+        self.from = Some(self.from.map_or(seq, |f| f.min(seq)));
+        rows(&mut self.scan);
+    }
+
+    /// Rows already written changed: the tally no longer stands for them.
+    pub(crate) fn spoil(&mut self) {
+        self.spoiled = true;
+        self.scan = Scan::default();
+    }
+
+    /// Every row was removed (a rebuild replays them all): the tally starts
+    /// again and will hold every row.
+    pub(crate) fn restart(&mut self) {
+        *self = Tally::default();
+    }
+
+    /// The rows, and the first report row they cover, when they can stand
+    /// for the rows from that one on.
+    fn usable(self) -> Option<(Scan, i64)> {
+        match (self.spoiled, self.from) {
+            (false, Some(from)) => Some((self.scan, from)),
+            _ => None,
+        }
+    }
+}
+
 const PERSON_OUTCOMES: &str = "person_outcomes (outcome, pid, category, day, province, city)";
 
 fn write_people(tx: &Connection, scan: &Scan, counted: &[Counted]) -> Result<(), StoreError> {
@@ -266,9 +362,13 @@ fn sql_n(n: usize) -> i64 {
 }
 
 /// Brings the counts up to date with what the transaction changed.
-pub(crate) fn refresh(tx: &Connection, changes: &Changes) -> Result<(), StoreError> {
+pub(crate) fn refresh(
+    tx: &Connection,
+    changes: &Changes,
+    tally: Option<Tally>,
+) -> Result<(), StoreError> {
     if changes.all {
-        return refresh_all(tx);
+        return refresh_all(tx, tally);
     }
     let mut pids = changes.pids.clone();
     if let Some(first) = changes.first_new {
@@ -292,7 +392,7 @@ pub(crate) fn refresh(tx: &Connection, changes: &Changes) -> Result<(), StoreErr
     // past about an eighth of the people the pass is the cheaper. A few dozen
     // people are always counted one by one.
     if pids.len() > 64 && sql_n(pids.len()).saturating_mul(8) > people {
-        return refresh_all(tx);
+        return refresh_all(tx, tally);
     }
     refresh_people(tx, &pids, changes.first_new)?;
     let negative: i64 =
@@ -303,7 +403,7 @@ pub(crate) fn refresh(tx: &Connection, changes: &Changes) -> Result<(), StoreErr
         // Only possible if the counts were already wrong: start again from
         // the rows rather than keep a wrong figure.
         tracing::warn!("the documented counts disagreed with the reports; recounting them all");
-        return refresh_all(tx);
+        return refresh_all(tx, None);
     }
     Ok(())
 }
@@ -430,35 +530,31 @@ fn refresh_people(
 /// One pass over `outcomes` in Rust rather than one `COUNT(DISTINCT …) GROUP BY`
 /// per dimension: SQLite would sort the whole table once per dimension, which
 /// dominated the time of a large import.
-pub(crate) fn refresh_all(tx: &Connection) -> Result<(), StoreError> {
-    // Room for every (person, outcome) at once: growing the map a million
-    // rows long rehashed it again and again. The last report row bounds the
-    // number of reports, hence of people with one outcome each.
-    let last: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM reports", [], |r| {
-        r.get(0)
-    })?;
+pub(crate) fn refresh_all(tx: &Connection, tally: Option<Tally>) -> Result<(), StoreError> {
     let t = std::time::Instant::now();
-    let mut scan = Scan {
-        seen: FxHashMap::with_capacity_and_hasher(
-            usize::try_from(last).unwrap_or(0).min(Scan::MAX_RESERVE),
-            Default::default(),
-        ),
-        ..Scan::default()
+    // The rows the transaction wrote are in the tally when it holds them
+    // all: only the rows before them are read back.
+    let (mut scan, before) = match tally.and_then(Tally::usable) {
+        Some((scan, from)) => (scan, from),
+        None => (Scan::default(), i64::MAX),
     };
-    let mut incidents: FxHashMap<(u32, u32, i64), u64> = FxHashMap::default();
+    let tallied = scan.rows.len();
+    let mut read = Scan::default();
     {
         // The person is the report's pid: the cluster once the store is
         // linked, the pre-linkage key's id before.
         let mut stmt = tx.prepare(&format!(
-            "SELECT {SCAN_COLUMNS} FROM outcomes o JOIN reports r ON r.seq = o.report"
+            "SELECT {SCAN_COLUMNS} FROM outcomes o JOIN reports r ON r.seq = o.report
+             WHERE o.report < ?1"
         ))?;
-        let mut rows = stmt.query([])?;
+        let mut rows = stmt.query([before])?;
         while let Some(r) = rows.next()? {
-            if let Some(key) = scan.row(r)? {
-                *incidents.entry(key).or_default() += 1;
-            }
+            read.row(r)?;
         }
     }
+    let read_back = read.rows.len();
+    scan.extend(read);
+    let incidents = scan.incidents();
     let scanned = t.elapsed();
     let counted = scan.resolve();
     let resolved = t.elapsed();
@@ -479,12 +575,14 @@ pub(crate) fn refresh_all(tx: &Connection) -> Result<(), StoreError> {
         }
     }
     // Through the index on person ids, in order: no set of them to build.
+    // (Two statements: asked together, SQLite counts the distinct ids
+    // through a temporary B-tree instead.)
     let people: i64 = tx.query_row("SELECT COUNT(DISTINCT pid) FROM reports", [], |r| r.get(0))?;
     let reports: i64 = tx.query_row("SELECT COUNT(*) FROM reports", [], |r| r.get(0))?;
     tx.execute_batch(
         "DELETE FROM figure_counts; DELETE FROM incidents; DELETE FROM person_outcomes;",
     )?;
-    let people_at = t.elapsed();
+    let tallied_at = t.elapsed();
     write_people(tx, &scan, &counted)?;
     let written = t.elapsed();
     let mut ins =
@@ -522,10 +620,12 @@ pub(crate) fn refresh_all(tx: &Connection) -> Result<(), StoreError> {
         ])?;
     }
     tracing::debug!(
+        tallied,
+        read_back,
         scan_ms = scanned.as_millis(),
         resolve_ms = (resolved - scanned).as_millis(),
-        people_ms = (people_at - resolved).as_millis(),
-        write_ms = (written - people_at).as_millis(),
+        tally_ms = (tallied_at - resolved).as_millis(),
+        write_ms = (written - tallied_at).as_millis(),
         rest_ms = (t.elapsed() - written).as_millis(),
         "full recount"
     );

@@ -613,7 +613,8 @@ impl Writer<'_> {
         self.pending.flush(&self.tx)?;
         self.restore_indexes()?;
         if self.changes.any() {
-            counts::refresh(&self.tx, &self.changes)?;
+            let tally = std::mem::take(&mut self.pending.tally);
+            counts::refresh(&self.tx, &self.changes, Some(tally))?;
             self.changes = counts::Changes::default();
         }
         let counted = t.elapsed();
@@ -636,6 +637,7 @@ impl Writer<'_> {
     /// Returns the number of entries replayed.
     pub fn rebuild(&mut self, mut progress: impl FnMut(u64, u64)) -> Result<u64, StoreError> {
         project::clear(&self.tx)?;
+        self.pending.tally.restart();
         if self.bulk {
             // Every report is new.
             self.defer_indexes()?;
@@ -688,6 +690,11 @@ impl Writer<'_> {
     /// the counts' refresh at commit.
     pub(crate) fn changes(&mut self) -> &mut counts::Changes {
         &mut self.changes
+    }
+
+    /// Rows written before changed (see [`counts::Tally`]).
+    pub(crate) fn spoil_tally(&mut self) {
+        self.pending.tally.spoil();
     }
 
     /// Read access inside the transaction (for checks before committing),

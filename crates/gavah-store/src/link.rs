@@ -430,6 +430,7 @@ impl Writer<'_> {
                 .execute([seq, pid])?;
             if n > 0 {
                 changed += 1;
+                self.spoil_tally();
                 match old {
                     Some(old) => self.changes().moved(old, pid),
                     None => self.changes().recount_all(),

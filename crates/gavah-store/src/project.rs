@@ -6,6 +6,7 @@
 //! deterministically (see `Writer::append`).
 
 use crate::StoreError;
+use crate::counts::Tally;
 use gavah_core::EntryId;
 use gavah_core::normalize::match_key;
 use gavah_entry::{Body, Entry, PersonBody, ReportBody};
@@ -203,6 +204,7 @@ fn apply_report(
         // A replaced report rewrites rows that may still be waiting: write them
         // first, then swap the old rows for the new.
         pending.flush(tx)?;
+        pending.tally.spoil();
         tx.prepare_cached("DELETE FROM outcomes WHERE report = ?1")?
             .execute([seq])?;
         tx.prepare_cached("DELETE FROM report_protected WHERE report = ?1")?
@@ -313,7 +315,32 @@ pub(crate) struct Pending {
     /// Rows written, kept for the caller when it asked for them
     /// ([`crate::Writer::keep_spent`]).
     spent: Option<Spent>,
+    /// The outcome rows, for the counts' recount at commit.
+    pub(crate) tally: Tally,
 }
+
+fn text(v: &Value) -> Option<&str> {
+    match v {
+        Value::Text(t) => Some(t),
+        _ => None,
+    }
+}
+
+fn int(v: &Value) -> Option<i64> {
+    match v {
+        Value::Integer(i) => Some(*i),
+        _ => None,
+    }
+}
+
+/// Where [`Pending::push`] finds what the counts need in a report's rows
+/// (see the column lists in [`Pending::flush`]).
+const REPORT_CATEGORY: usize = 11;
+const REPORT_PID: usize = 13;
+const OUTCOME_OUTCOME: usize = 1;
+const OUTCOME_DAY: usize = 2;
+const OUTCOME_PROVINCE: usize = 5;
+const OUTCOME_CITY: usize = 6;
 
 /// Projection rows already written, handed back by
 /// [`crate::Writer::take_spent`] so that a bulk import frees their memory on
@@ -339,6 +366,20 @@ impl Pending {
 
     /// Queues a report's rows under its local `seq`.
     pub(crate) fn push(&mut self, seq: i64, mut p: Prepared) {
+        self.tally.add(seq, |scan| {
+            let pid = int(&p.report[REPORT_PID]).unwrap_or(0);
+            let category = text(&p.report[REPORT_CATEGORY]).unwrap_or("unknown");
+            for o in &p.outcomes {
+                scan.add(
+                    pid,
+                    text(&o[OUTCOME_OUTCOME]).unwrap_or(""),
+                    category,
+                    text(&o[OUTCOME_DAY]),
+                    text(&o[OUTCOME_PROVINCE]),
+                    int(&o[OUTCOME_CITY]),
+                );
+            }
+        });
         p.report[0] = Value::Integer(seq);
         self.reports.push(p.report);
         if let Some(mut row) = p.protected {

@@ -1,7 +1,9 @@
 //! The documented counts kept up to date commit by commit (new reports, and
 //! reports that linkage moves between people) are the counts a full recount
 //! of the rows gives: same `figure_counts`, `person_outcomes` and `incidents`,
-//! so the same `Store::digest`.
+//! so the same `Store::digest`. A full recount in the transaction that wrote
+//! the rows (which takes them from what it wrote, and reads back only older
+//! rows) gives them too.
 
 // Helpers panic on failure like the tests that call them; clippy's
 // `allow-unwrap-in-tests` only covers `#[test]` functions themselves.
@@ -47,6 +49,9 @@ fn row() -> impl Strategy<Value = Row> {
 #[derive(Debug, Clone)]
 enum Step {
     Import(Vec<Row>),
+    /// New reports, then linkage moving reports among all of them, the new
+    /// included, in the same transaction (as an import into a linked store).
+    ImportLinked(Vec<Row>, Vec<(usize, usize)>),
     Link(Vec<(usize, usize)>),
     Split(Vec<usize>),
 }
@@ -54,6 +59,11 @@ enum Step {
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
         prop::collection::vec(row(), 1..4).prop_map(Step::Import),
+        (
+            prop::collection::vec(row(), 1..6),
+            prop::collection::vec((0..64usize, 0..64usize), 1..5)
+        )
+            .prop_map(|(rows, pairs)| Step::ImportLinked(rows, pairs)),
         prop::collection::vec((0..64usize, 0..64usize), 1..5).prop_map(Step::Link),
         prop::collection::vec(0..64usize, 1..3).prop_map(Step::Split),
     ]
@@ -126,7 +136,7 @@ proptest! {
     #[test]
     fn counts_kept_commit_by_commit_are_a_full_recount(
         first in prop::collection::vec(row(), 4..24),
-        steps in prop::collection::vec(step(), 1..8),
+        steps in prop::collection::vec((step(), any::<bool>()), 1..8),
     ) {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::create(&dir.path().join("a.db"), NodeId([9; 16]), key(), "test").unwrap();
@@ -159,7 +169,7 @@ proptest! {
         }
         tx.commit().unwrap();
         let mut fresh = 1_000_000i64;
-        for step in steps {
+        for (step, recount) in steps {
             let mut tx = store.writer().unwrap();
             let records = tx.link_records().unwrap();
             let n = records.len();
@@ -169,6 +179,20 @@ proptest! {
                         let e = w.report(r);
                         tx.append(&e).unwrap();
                     }
+                }
+                Step::ImportLinked(rows, pairs) => {
+                    for r in rows {
+                        let e = w.report(r);
+                        tx.append(&e).unwrap();
+                    }
+                    let records = tx.link_records().unwrap();
+                    let n = records.len();
+                    // Moves to the newest reports first: those the tally holds.
+                    let moves: Vec<(i64, i64)> = pairs
+                        .iter()
+                        .map(|&(a, b)| (records[n - 1 - a % n].seq, records[b % n].pid))
+                        .collect();
+                    tx.set_pids(&moves).unwrap();
                 }
                 Step::Link(pairs) => {
                     let moves: Vec<(i64, i64)> = pairs
@@ -187,6 +211,12 @@ proptest! {
                         .collect();
                     tx.set_pids(&moves).unwrap();
                 }
+            }
+            if recount {
+                // In the same transaction: the new rows come from the
+                // writer's tally (unless linkage moved any), the older ones
+                // from the store.
+                tx.recount_counts();
             }
             tx.commit().unwrap();
             let kept = store.digest().unwrap();
