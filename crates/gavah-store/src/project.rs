@@ -333,8 +333,14 @@ fn int(v: &Value) -> Option<i64> {
     }
 }
 
+/// The projection tables a report's rows go to, with their columns in the
+/// order of [`Prepared`]'s values.
+const REPORTS: &str = "reports (seq, id, source, batch, row, name, name_key, sex, age, birth_year, occupation, category, person, pid)";
+const OUTCOMES: &str =
+    "outcomes (report, outcome, day, date, precision, province, city, place_text)";
+
 /// Where [`Pending::push`] finds what the counts need in a report's rows
-/// (see the column lists in [`Pending::flush`]).
+/// (checked against [`REPORTS`] and [`OUTCOMES`] by a test).
 const REPORT_CATEGORY: usize = 11;
 const REPORT_PID: usize = 13;
 const OUTCOME_OUTCOME: usize = 1;
@@ -397,21 +403,13 @@ impl Pending {
     }
 
     pub(crate) fn flush(&mut self, tx: &Connection) -> Result<(), StoreError> {
-        write_rows(
-            tx,
-            "reports (seq, id, source, batch, row, name, name_key, sex, age, birth_year, occupation, category, person, pid)",
-            &self.reports,
-        )?;
+        write_rows(tx, REPORTS, &self.reports)?;
         write_rows(
             tx,
             "report_protected (report, witness, contact, notes)",
             &self.protected,
         )?;
-        write_rows(
-            tx,
-            "outcomes (report, outcome, day, date, precision, province, city, place_text)",
-            &self.outcomes,
-        )?;
+        write_rows(tx, OUTCOMES, &self.outcomes)?;
         match &mut self.spent {
             Some(spent) => {
                 spent.reports.append(&mut self.reports);
@@ -501,4 +499,25 @@ pub(crate) fn clear(tx: &Connection) -> Result<(), StoreError> {
          DELETE FROM link_models; DELETE FROM link_decisions; DELETE FROM link_keys;",
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The place of `column` in a table's column list.
+    fn place(table: &str, column: &str) -> Option<usize> {
+        let list = &table[table.find('(')? + 1..table.rfind(')')?];
+        list.split(", ").position(|c| c == column)
+    }
+
+    #[test]
+    fn the_tally_reads_the_columns_it_means() {
+        assert_eq!(place(REPORTS, "category"), Some(REPORT_CATEGORY));
+        assert_eq!(place(REPORTS, "pid"), Some(REPORT_PID));
+        assert_eq!(place(OUTCOMES, "outcome"), Some(OUTCOME_OUTCOME));
+        assert_eq!(place(OUTCOMES, "day"), Some(OUTCOME_DAY));
+        assert_eq!(place(OUTCOMES, "province"), Some(OUTCOME_PROVINCE));
+        assert_eq!(place(OUTCOMES, "city"), Some(OUTCOME_CITY));
+    }
 }
