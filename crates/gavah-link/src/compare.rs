@@ -488,10 +488,17 @@ pub struct FieldSpec {
 #[derive(Debug, Clone)]
 pub struct Comparator<'a> {
     pub data: &'a Dataset,
+    /// Read only: `ids` is laid out for these fields when the comparator is
+    /// made.
     pub fields: Vec<FieldSpec>,
     /// Per field, the levels already computed for pairs of its distinct
     /// values, when it has few enough of them (see [`Memo`]).
     memo: Vec<Option<std::sync::Arc<Memo>>>,
+    /// Each record's value ids for the compared fields, side by side: a
+    /// pair's ids are then two cache lines, where the columns' own id
+    /// vectors cost a miss per field and record (`perf` of the 1,000,000-record
+    /// dedupe: a quarter of the comparisons waiting there).
+    ids: std::sync::Arc<Vec<u32>>,
 }
 
 /// Distinct values a column may have for its levels to be remembered: the
@@ -557,7 +564,17 @@ impl<'a> Comparator<'a> {
                 })
             })
             .collect();
-        Comparator { data, fields, memo }
+        let width = fields.len();
+        let mut ids = Vec::with_capacity(data.len() * width);
+        for r in 0..data.len() {
+            ids.extend(fields.iter().map(|f| data.columns[f.column].ids[r]));
+        }
+        Comparator {
+            data,
+            fields,
+            memo,
+            ids: std::sync::Arc::new(ids),
+        }
     }
 
     /// The level of field `i` for two present, different value ids.
@@ -578,9 +595,14 @@ impl<'a> Comparator<'a> {
 
     /// Fills `out` (one level per field) for records `a` and `b`.
     pub fn levels(&self, a: usize, b: usize, out: &mut [u8]) {
+        let width = self.fields.len();
+        let (ids_a, ids_b) = (
+            &self.ids[a * width..(a + 1) * width],
+            &self.ids[b * width..(b + 1) * width],
+        );
         for (i, (slot, f)) in out.iter_mut().zip(&self.fields).enumerate() {
             let col = &self.data.columns[f.column];
-            let (ia, ib) = (col.ids[a], col.ids[b]);
+            let (ia, ib) = (ids_a[i], ids_b[i]);
             *slot = if ia == MISSING || ib == MISSING {
                 NULL
             } else if ia == ib {
@@ -858,6 +880,17 @@ mod tests {
                     c.levels(a, b, &mut out);
                     plain.levels(a, b, &mut expected);
                     assert_eq!(out, expected, "records {a} and {b}");
+                    // And both are the levels of the columns' own values.
+                    for (i, f) in c.fields.iter().enumerate() {
+                        let col = &d.columns[f.column];
+                        let (x, y) = (col.value(a), col.value(b));
+                        let want = match (x, y) {
+                            (Some(_), Some(_)) if col.ids[a] == col.ids[b] => 1,
+                            (Some(x), Some(y)) => level(f.kind, x, y),
+                            _ => NULL,
+                        };
+                        assert_eq!(out[i], want, "field {i} of records {a} and {b}");
+                    }
                 }
             }
         }
