@@ -169,19 +169,6 @@ impl Scan {
         Ok(())
     }
 
-    /// Adds every row of `other`.
-    fn extend(&mut self, other: Scan) {
-        let ids: Vec<u32> = other.names.names.iter().map(|n| self.names.id(n)).collect();
-        let id = |i: u32| ids[i as usize];
-        self.rows.extend(other.rows.into_iter().map(|c| Counted {
-            outcome: id(c.outcome),
-            category: id(c.category),
-            day: c.day.map(id),
-            province: c.province.map(id),
-            ..c
-        }));
-    }
-
     /// The rows per incident (day, province, city), for rows with all three.
     fn incidents(&self) -> FxHashMap<(u32, u32, i64), u64> {
         let mut out: FxHashMap<(u32, u32, i64), u64> = FxHashMap::default();
@@ -539,7 +526,6 @@ pub(crate) fn refresh_all(tx: &Connection, tally: Option<Tally>) -> Result<(), S
         None => (Scan::default(), i64::MAX),
     };
     let tallied = scan.rows.len();
-    let mut read = Scan::default();
     {
         // The person is the report's pid: the cluster once the store is
         // linked, the pre-linkage key's id before.
@@ -549,11 +535,10 @@ pub(crate) fn refresh_all(tx: &Connection, tally: Option<Tally>) -> Result<(), S
         ))?;
         let mut rows = stmt.query([before])?;
         while let Some(r) = rows.next()? {
-            read.row(r)?;
+            scan.row(r)?;
         }
     }
-    let read_back = read.rows.len();
-    scan.extend(read);
+    let read_back = scan.rows.len() - tallied;
     let incidents = scan.incidents();
     let scanned = t.elapsed();
     let counted = scan.resolve();
