@@ -144,50 +144,16 @@ pub fn run(opts: &DedupeOptions, progress: &dyn Progress) -> Result<DedupeReport
         .collect();
     let mut data = Dataset::new(&schema);
     data.link_only = files.len() > 1;
-    let mut ids: Vec<String> = Vec::new();
-    let mut truth_labels: FxHashMap<String, u32> = FxHashMap::default();
-    let mut truth: Vec<u32> = Vec::new();
-    for (source, file) in files.iter().enumerate() {
-        let mut reader = open(file)?;
-        let mut record = csv::StringRecord::new();
-        let mut row = 1u64;
-        let mut any = false;
-        loop {
-            match reader.read_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => return Err(csv_error(file, row + 1, &e)),
-            }
-            row += 1;
-            any = true;
-            if record.len() != header.len() {
-                return Err(LinkError::Ragged {
-                    path: file.to_path_buf(),
-                    row,
-                    expected: header.len(),
-                    found: record.len(),
-                });
-            }
-            let values: Vec<&str> = choices.iter().map(|(i, _)| &record[*i]).collect();
-            data.push(source as u8, &values);
-            ids.push(match id_col {
-                Some(i) => record[i].to_string(),
-                None => format!("{}", row - 1),
-            });
-            if let Some(t) = truth_col {
-                let next = truth_labels.len() as u32;
-                truth.push(*truth_labels.entry(record[t].to_string()).or_insert(next));
-            }
-            if row.is_multiple_of(65536) {
-                progress.set(data.len() as u64);
-            }
-        }
-        if !any {
-            return Err(LinkError::Empty {
-                path: file.to_path_buf(),
-            });
-        }
-    }
+    let columns: Vec<usize> = choices.iter().map(|(i, _)| *i).collect();
+    let (ids, truth) = read_records(
+        &files,
+        header.len(),
+        &columns,
+        id_col,
+        truth_col,
+        &mut data,
+        progress,
+    )?;
     data.finish();
     progress.finish();
     let read_time = clock.elapsed().as_secs_f64();
@@ -248,6 +214,141 @@ pub fn run(opts: &DedupeOptions, progress: &dyn Progress) -> Result<DedupeReport
         timings,
         accuracy,
     })
+}
+
+/// Rows handed from the thread that parses the CSV to the one that prepares
+/// the values.
+const READ_BATCH: usize = 16_384;
+
+/// A batch of parsed rows: the file it came from, its first row number (the
+/// header is row 1) and the records.
+type Batch = (usize, u64, Vec<csv::StringRecord>);
+
+/// Reads every row of the files into `data` (the fields at `columns`), and
+/// returns each row's id and, when asked for, its truth label (numbered in
+/// order of first appearance).
+///
+/// One thread parses the CSV while the others prepare values, one column per
+/// task: columns are independent, and preparing (transliteration keys, dates,
+/// the gazetteer) is most of the work. Batches of parsed records go back to
+/// the parser to be reused.
+fn read_records(
+    files: &[&Path],
+    width: usize,
+    columns: &[usize],
+    id_col: Option<usize>,
+    truth_col: Option<usize>,
+    data: &mut Dataset,
+    progress: &dyn Progress,
+) -> Result<(Vec<String>, Vec<u32>), LinkError> {
+    use rayon::prelude::*;
+    use std::sync::mpsc::sync_channel;
+    let mut ids: Vec<String> = Vec::new();
+    let mut truth_labels: FxHashMap<String, u32> = FxHashMap::default();
+    let mut truth: Vec<u32> = Vec::new();
+    std::thread::scope(|scope| {
+        let (full_tx, full_rx) = sync_channel::<Result<Batch, LinkError>>(2);
+        let (empty_tx, empty_rx) = sync_channel::<Vec<csv::StringRecord>>(4);
+        let parser = scope.spawn(move || {
+            for (source, file) in files.iter().enumerate() {
+                if let Err(e) = parse_file(source, file, width, &full_tx, &empty_rx) {
+                    // The receiver is gone only when it has failed itself.
+                    let _ = full_tx.send(Err(e));
+                    return;
+                }
+            }
+        });
+        for batch in &full_rx {
+            let (source, first_row, records) = batch?;
+            let source_byte = u8::try_from(source).unwrap_or(u8::MAX);
+            rayon::join(
+                || {
+                    data.columns
+                        .par_iter_mut()
+                        .zip(columns)
+                        .for_each(|(col, &i)| {
+                            for r in &records {
+                                col.push(&r[i]);
+                            }
+                        });
+                },
+                || {
+                    for (k, r) in records.iter().enumerate() {
+                        ids.push(match id_col {
+                            Some(i) => r[i].to_string(),
+                            None => format!("{}", first_row + k as u64 - 1),
+                        });
+                        if let Some(t) = truth_col {
+                            let next = truth_labels.len() as u32;
+                            truth.push(*truth_labels.entry(r[t].to_string()).or_insert(next));
+                        }
+                    }
+                },
+            );
+            data.source
+                .extend(std::iter::repeat_n(source_byte, records.len()));
+            progress.set(data.len() as u64);
+            // The parser may have finished; then the batch is simply dropped.
+            let _ = empty_tx.try_send(records);
+        }
+        drop(full_rx);
+        parser.join().map_err(|_| LinkError::Io {
+            path: files[0].to_path_buf(),
+            source: std::io::Error::other("the CSV reading thread failed"),
+        })
+    })?;
+    Ok((ids, truth))
+}
+
+/// Parses one file into batches of [`READ_BATCH`] records, checking that
+/// every row has `width` fields and that the file has at least one row.
+fn parse_file(
+    source: usize,
+    file: &Path,
+    width: usize,
+    full: &std::sync::mpsc::SyncSender<Result<Batch, LinkError>>,
+    empty: &std::sync::mpsc::Receiver<Vec<csv::StringRecord>>,
+) -> Result<(), LinkError> {
+    let mut reader = open(file)?;
+    let mut row = 1u64;
+    loop {
+        let mut batch = empty.try_recv().unwrap_or_default();
+        batch.resize_with(READ_BATCH, csv::StringRecord::new);
+        let first_row = row + 1;
+        let mut filled = 0;
+        while filled < READ_BATCH {
+            let record = &mut batch[filled];
+            match reader.read_record(record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => return Err(csv_error(file, row + 1, &e)),
+            }
+            row += 1;
+            if record.len() != width {
+                return Err(LinkError::Ragged {
+                    path: file.to_path_buf(),
+                    row,
+                    expected: width,
+                    found: record.len(),
+                });
+            }
+            filled += 1;
+        }
+        if filled == 0 && row == 1 {
+            return Err(LinkError::Empty {
+                path: file.to_path_buf(),
+            });
+        }
+        batch.truncate(filled);
+        let done = filled < READ_BATCH;
+        if filled > 0 && full.send(Ok((source, first_row, batch))).is_err() {
+            // The reader stopped on an error of its own.
+            return Ok(());
+        }
+        if done {
+            return Ok(());
+        }
+    }
 }
 
 fn open(path: &Path) -> Result<csv::Reader<std::fs::File>, LinkError> {

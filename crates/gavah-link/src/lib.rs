@@ -11,6 +11,7 @@ pub mod compare;
 pub mod data;
 pub mod error;
 pub mod model;
+mod packed;
 pub mod translit;
 
 pub use error::LinkError;

@@ -551,11 +551,21 @@ pub fn score_pairs(
 
 /// Computes the pattern of each pair.
 pub fn patterns_of(cmp: &Comparator<'_>, pairs: &[(u32, u32)]) -> Vec<u64> {
-    pairs
-        .par_iter()
-        .with_min_len(4096)
-        .map(|&(a, b)| cmp.pattern(a as usize, b as usize))
-        .collect()
+    // Pairs warmed together (see `Comparator::warm`): 32 gave the shortest
+    // comparisons on the 1,000,000-record file, 16 and 64 within noise of it.
+    const BATCH: usize = 32;
+    let mut out = vec![0u64; pairs.len()];
+    out.par_chunks_mut(4096)
+        .zip(pairs.par_chunks(4096))
+        .for_each(|(out, pairs)| {
+            for (out, pairs) in out.chunks_mut(BATCH).zip(pairs.chunks(BATCH)) {
+                std::hint::black_box(cmp.warm(pairs));
+                for (o, &(a, b)) in out.iter_mut().zip(pairs) {
+                    *o = cmp.pattern(a as usize, b as usize);
+                }
+            }
+        });
+    out
 }
 
 /// Compares a dataset to a model's fields (for reuse of a saved model).

@@ -148,6 +148,28 @@ fn bad_input_is_refused_with_a_clear_message() {
                 "expected 3 columns as in the header, found 4",
             ],
         ),
+        (
+            d.create("header_only.csv", "id,name,age\n"),
+            vec![],
+            vec!["header_only.csv", "the file is empty"],
+        ),
+        // Rows are parsed in batches on their own thread: a bad row far
+        // into the file still names its row.
+        (
+            d.create("late.csv", &{
+                let mut text = String::from("id,name,age\n");
+                for i in 0..40_000 {
+                    text.push_str(&format!("{i},Ali {i},30\n"));
+                }
+                text.push_str("40000,Reza\n");
+                text
+            }),
+            vec![],
+            vec![
+                "late.csv, row 40002",
+                "expected 3 columns as in the header, found 2",
+            ],
+        ),
     ];
     for (file, extra, pieces) in cases {
         let r = d
