@@ -223,66 +223,136 @@ pub fn default_rules(data: &Dataset) -> Vec<BlockingRule> {
     rules
 }
 
-/// The key of a record under a rule, or `None` when a part is missing.
-fn record_key(data: &Dataset, rule: &BlockingRule, r: usize) -> Option<u64> {
-    let mut h = FxHasher::default();
-    for part in &rule.parts {
-        match *part {
-            KeyPart::NameKey(c) => name(data, c, r)?.key.hash(&mut h),
-            KeyPart::Phonetic(c) => {
-                let p = &name(data, c, r)?.phonetic;
-                if p.is_empty() {
-                    return None;
-                }
-                p.hash(&mut h);
-            }
-            KeyPart::Initial(c) => name(data, c, r)?.key.chars().next()?.hash(&mut h),
-            KeyPart::PhoneticPrefix(c) => {
-                let p = &name(data, c, r)?.phonetic;
-                let end = p.char_indices().nth(3).map_or(p.len(), |(i, _)| i);
-                if end == 0 {
-                    return None;
-                }
-                p[..end].hash(&mut h);
-            }
-            KeyPart::Exact(c) => {
-                let col = &data.columns[c];
-                match col.value(r)? {
-                    Value::Date(d) if !d.digits.is_empty() => d.digits.hash(&mut h),
-                    Value::Date(d) => (d.days, d.year).hash(&mut h),
-                    Value::Text(t) => t.hash(&mut h),
-                    Value::Place(p) => p.key.hash(&mut h),
-                    Value::Age(a) => a.hash(&mut h),
-                    Value::Name(n) => n.key.hash(&mut h),
-                    Value::Missing => return None,
-                }
-            }
-            KeyPart::Year(c) => match data.columns[c].value(r)? {
-                Value::Date(d) if d.year != 0 => d.year.hash(&mut h),
-                _ => return None,
-            },
-            KeyPart::Province(c) => match data.columns[c].value(r)? {
-                Value::Place(p) => p.province.as_ref()?.hash(&mut h),
-                _ => return None,
-            },
+/// A part's hashes by value id: its column, and for an unordered pair of
+/// names the second column with its hashes.
+type PartTable = (usize, Option<usize>, Vec<Option<u64>>, Vec<Option<u64>>);
+
+/// The keys of every record under a rule (`None` where a part is missing).
+///
+/// Each part is hashed once per distinct value of its column, and a record's
+/// key combines its values' hashes: far fewer hashes of strings than one per
+/// record, and the per-value tables are small enough to stay in cache. Two
+/// records get the same key exactly when their parts are equal (up to 64-bit
+/// hash collisions, as before).
+fn rule_keys(data: &Dataset, rule: &BlockingRule) -> Vec<Option<u64>> {
+    let tables: Vec<PartTable> = rule
+        .parts
+        .iter()
+        .map(|&part| match part {
             KeyPart::UnorderedNames(a, b) => {
-                let (x, y) = (&name(data, a, r)?.key, &name(data, b, r)?.key);
-                if x <= y {
-                    (x, y).hash(&mut h);
-                } else {
-                    (y, x).hash(&mut h);
+                let keys = |c: usize| -> Vec<Option<u64>> {
+                    data.columns[c]
+                        .values
+                        .iter()
+                        .map(|v| match v {
+                            Value::Name(n) => Some(hash_of(&n.key)),
+                            _ => None,
+                        })
+                        .collect()
+                };
+                (a, Some(b), keys(a), keys(b))
+            }
+            _ => {
+                let c = part_column(part);
+                let hashes = data.columns[c]
+                    .values
+                    .iter()
+                    .map(|v| value_part_hash(part, v))
+                    .collect();
+                (c, None, hashes, Vec::new())
+            }
+        })
+        .collect();
+    (0..data.len())
+        .map(|r| {
+            let mut h = FxHasher::default();
+            for (c, other, hashes, other_hashes) in &tables {
+                let x = hashes[id_of(data, *c, r)?]?;
+                match other {
+                    None => h.write_u64(x),
+                    Some(o) => {
+                        // An unordered pair: the same key in either order.
+                        let y = other_hashes[id_of(data, *o, r)?]?;
+                        h.write_u64(x.min(y));
+                        h.write_u64(x.max(y));
+                    }
                 }
             }
-        }
-    }
-    Some(h.finish())
+            Some(h.finish())
+        })
+        .collect()
 }
 
-fn name(data: &Dataset, c: usize, r: usize) -> Option<&crate::translit::NameKeys> {
-    match data.columns[c].value(r)? {
+fn id_of(data: &Dataset, c: usize, r: usize) -> Option<usize> {
+    match data.columns[c].ids[r] {
+        MISSING => None,
+        id => Some(id as usize),
+    }
+}
+
+fn hash_of<T: Hash + ?Sized>(x: &T) -> u64 {
+    let mut h = FxHasher::default();
+    x.hash(&mut h);
+    h.finish()
+}
+
+/// The column a part reads (the first, for a pair of names).
+fn part_column(part: KeyPart) -> usize {
+    match part {
+        KeyPart::NameKey(c)
+        | KeyPart::Phonetic(c)
+        | KeyPart::Initial(c)
+        | KeyPart::PhoneticPrefix(c)
+        | KeyPart::Exact(c)
+        | KeyPart::Year(c)
+        | KeyPart::Province(c)
+        | KeyPart::UnorderedNames(c, _) => c,
+    }
+}
+
+/// A single-column part's hash for one value, or `None` when the value has
+/// no such part (a name without a phonetic key, a date without a year).
+fn value_part_hash(part: KeyPart, v: &Value) -> Option<u64> {
+    let name = || match v {
         Value::Name(n) => Some(n),
         _ => None,
-    }
+    };
+    Some(match part {
+        KeyPart::NameKey(_) | KeyPart::UnorderedNames(..) => hash_of(&name()?.key),
+        KeyPart::Phonetic(_) => {
+            let p = &name()?.phonetic;
+            if p.is_empty() {
+                return None;
+            }
+            hash_of(p)
+        }
+        KeyPart::Initial(_) => hash_of(&name()?.key.chars().next()?),
+        KeyPart::PhoneticPrefix(_) => {
+            let p = &name()?.phonetic;
+            let end = p.char_indices().nth(3).map_or(p.len(), |(i, _)| i);
+            if end == 0 {
+                return None;
+            }
+            hash_of(&p[..end])
+        }
+        KeyPart::Exact(_) => match v {
+            Value::Date(d) if !d.digits.is_empty() => hash_of(&d.digits),
+            Value::Date(d) => hash_of(&(d.days, d.year)),
+            Value::Text(t) => hash_of(t),
+            Value::Place(p) => hash_of(&p.key),
+            Value::Age(a) => hash_of(a),
+            Value::Name(n) => hash_of(&n.key),
+            Value::Missing => return None,
+        },
+        KeyPart::Year(_) => match v {
+            Value::Date(d) if d.year != 0 => hash_of(&d.year),
+            _ => return None,
+        },
+        KeyPart::Province(_) => match v {
+            Value::Place(p) => hash_of(p.province.as_ref()?),
+            _ => return None,
+        },
+    })
 }
 
 /// A candidate pair, the smaller record index first.
@@ -374,10 +444,7 @@ pub fn candidate_pairs(
     truth: Option<&[u32]>,
 ) -> (Vec<Pair>, BlockingReport) {
     let n = data.len();
-    let keys: Vec<Vec<Option<u64>>> = rules
-        .par_iter()
-        .map(|rule| (0..n).map(|r| record_key(data, rule, r)).collect())
-        .collect();
+    let keys: Vec<Vec<Option<u64>>> = rules.par_iter().map(|rule| rule_keys(data, rule)).collect();
     let budget = (opts.pair_budget_per_record * n as f64) as u64;
     // Which rules run, and which of their keys name oversized blocks: a pair
     // counts as already yielded by an earlier rule only when that rule ran and
@@ -391,6 +458,19 @@ pub fn candidate_pairs(
             (skipped, oversized)
         })
         .collect();
+    // The keys of the rules that run, side by side per record (0 for none):
+    // whether an earlier rule yields a pair then reads two rows, where the
+    // rules' own key vectors cost a cache miss per rule and record.
+    let ran: Vec<usize> = (0..rules.len()).filter(|&i| plans[i].0.is_none()).collect();
+    let width = ran.len();
+    let mut rows = vec![0u64; n * width];
+    rows.par_chunks_mut(width.max(1))
+        .enumerate()
+        .for_each(|(r, row)| {
+            for (slot, &i) in row.iter_mut().zip(&ran) {
+                *slot = keys[i][r].unwrap_or(0);
+            }
+        });
     let per_rule: Vec<(Vec<Pair>, RuleReport)> = rules
         .par_iter()
         .enumerate()
@@ -405,17 +485,19 @@ pub fn candidate_pairs(
             }
             let (mut pairs, mut report) = rule_pairs(data, &keys[i], opts, &rule.name);
             // A pair an earlier rule already yields in full is dropped here,
-            // which keeps the union small before the final sort.
+            // which keeps the union small before the final sort. (A key that
+            // hashed to 0 reads as none: its pairs are kept, and the final
+            // sort removes them as duplicates.)
+            let earlier = ran.iter().take_while(|&&j| j < i).count();
             pairs.retain(|&(a, b)| {
-                !keys[..i]
-                    .iter()
-                    .zip(&plans[..i])
-                    .any(|(k, (skipped, oversized))| {
-                        skipped.is_none()
-                            && k[a as usize].is_some_and(|ka| {
-                                k[b as usize] == Some(ka) && !oversized.contains(&ka)
-                            })
-                    })
+                let (ra, rb) = (
+                    &rows[a as usize * width..][..earlier],
+                    &rows[b as usize * width..][..earlier],
+                );
+                !ra.iter()
+                    .zip(rb)
+                    .zip(&ran)
+                    .any(|((&ka, &kb), &j)| ka != 0 && ka == kb && !plans[j].1.contains(&ka))
             });
             report.new_pairs = pairs.len() as u64;
             if let Some(t) = truth {
@@ -506,19 +588,9 @@ pub fn true_pair_count(data: &Dataset, truth: &[u32]) -> u64 {
 
 /// True when a record is missing every field a rule needs (for diagnostics).
 pub fn has_key(data: &Dataset, rule: &BlockingRule, r: usize) -> bool {
-    rule.parts.iter().all(|p| {
-        let c = match *p {
-            KeyPart::NameKey(c)
-            | KeyPart::Phonetic(c)
-            | KeyPart::Initial(c)
-            | KeyPart::PhoneticPrefix(c)
-            | KeyPart::Exact(c)
-            | KeyPart::Year(c)
-            | KeyPart::Province(c) => c,
-            KeyPart::UnorderedNames(a, _) => a,
-        };
-        data.columns[c].ids[r] != MISSING
-    })
+    rule.parts
+        .iter()
+        .all(|&p| data.columns[part_column(p)].ids[r] != MISSING)
 }
 
 #[cfg(test)]
