@@ -308,7 +308,7 @@ fn refine(
     let mut members = members;
     let mut next_label = n as u32;
     let mut dirty = vec![true; n];
-    let mut score: rustc_hash::FxHashMap<u32, (f64, u32)> = rustc_hash::FxHashMap::default();
+    let mut by_label: Vec<(u32, u32)> = Vec::new();
     let mut candidates: Vec<(u32, (f64, u32))> = Vec::new();
     let size = |members: &[Vec<u32>], l: u32| members.get(l as usize).map_or(0, Vec::len) as u32;
     for _pass in 0..10 {
@@ -319,11 +319,40 @@ fn refine(
             }
             dirty[r] = false;
             let here = label[r];
-            score.clear();
-            for &(y, p) in adjacency.of(r as u32) {
-                let e = score.entry(label[y as usize]).or_insert((0.0, 0));
-                e.0 += evidence(p, threshold);
-                e.1 += 1;
+            // A record alone can only move to a cluster that holds evidence
+            // for it, and evidence grows with probability: when even its
+            // most probable pair says against, it stays (as the full
+            // computation below would decide, without a logarithm per pair;
+            // the tests check this shortcut against `Visit::All`, which
+            // does without it).
+            if visit == Visit::Changed && size(&members, here) <= 1 {
+                let strongest = adjacency
+                    .of(r as u32)
+                    .iter()
+                    .map(|&(_, p)| p)
+                    .fold(f32::NEG_INFINITY, f32::max);
+                if strongest == f32::NEG_INFINITY || evidence(strongest, threshold) <= 0.0 {
+                    continue;
+                }
+            }
+            // Evidence by neighbouring cluster, summed in edge order: the
+            // edges sorted by (label, position) and summed run by run.
+            let edges = adjacency.of(r as u32);
+            by_label.clear();
+            by_label.extend(
+                edges
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &(y, _))| (label[y as usize], k as u32)),
+            );
+            by_label.sort_unstable();
+            candidates.clear();
+            for run in by_label.chunk_by(|x, y| x.0 == y.0) {
+                let mut sum = 0.0f64;
+                for &(_, k) in run {
+                    sum += evidence(edges[k as usize].1, threshold);
+                }
+                candidates.push((run[0].0, (sum, run.len() as u32)));
             }
             let total = |l: u32, sc: Option<&(f64, u32)>, members: &[Vec<u32>]| {
                 let others = size(members, l) - u32::from(l == here);
@@ -331,14 +360,15 @@ fn refine(
                 s + UNSCORED * f64::from(others.saturating_sub(scored))
             };
             let current = if size(&members, here) > 1 {
-                total(here, score.get(&here), &members)
+                let mine = candidates
+                    .binary_search_by_key(&here, |c| c.0)
+                    .ok()
+                    .map(|i| &candidates[i].1);
+                total(here, mine, &members)
             } else {
                 0.0
             };
             let mut best: Option<(f64, u32)> = None;
-            candidates.clear();
-            candidates.extend(score.iter().map(|(l, sc)| (*l, *sc)));
-            candidates.sort_unstable_by_key(|(l, _)| *l);
             for (l, sc) in &candidates {
                 let l = *l;
                 if l == here || cannot[r].iter().any(|&c| label[c as usize] == l) {
