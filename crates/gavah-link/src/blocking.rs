@@ -395,7 +395,18 @@ fn rule_pairs(
         rule: rule_name.to_string(),
         ..RuleReport::default()
     };
-    let mut pairs = Vec::new();
+    // Room for every pair at once: growing a vector of millions of pairs
+    // copies it each time into freshly zeroed memory.
+    let mut capacity = 0usize;
+    for block in keyed.chunk_by(|x, y| x.0 == y.0) {
+        let b = block.len();
+        capacity += if b <= opts.max_block {
+            b * (b - 1) / 2
+        } else {
+            b * opts.window
+        };
+    }
+    let mut pairs = Vec::with_capacity(capacity);
     let keep =
         |a: u32, b: u32| !data.link_only || data.source[a as usize] != data.source[b as usize];
     let mut start = 0;

@@ -758,6 +758,11 @@ impl<'a> Comparator<'a> {
         }
     }
 
+    /// The value id of field `i` (a position in `fields`) of a record.
+    pub fn value_id(&self, i: usize, record: usize) -> u32 {
+        self.ids[record * self.fields.len() + i]
+    }
+
     /// A name's transliteration key, by field and value id.
     fn name_key(&self, i: usize, id: u32) -> Option<&str> {
         if id == MISSING {

@@ -488,8 +488,9 @@ impl TermFrequencies {
         if freqs.is_empty() || Some(level) != exact_level(model.fields[f].kind) {
             return 0.0;
         }
-        let col = &cmp.data.columns[cmp.fields[f].column];
-        let (ia, ib) = (col.ids[a], col.ids[b]);
+        // The comparator's rows of ids: one cache line per record, where
+        // the column's own ids cost one per field.
+        let (ia, ib) = (cmp.value_id(f, a), cmp.value_id(f, b));
         if ia == MISSING || ib == MISSING {
             return 0.0;
         }
@@ -529,24 +530,54 @@ pub fn score_pairs(
     patterns: &[u64],
 ) -> Vec<f32> {
     let prior = model.prior();
-    let mut cache: FxHashMap<u64, f64> = FxHashMap::default();
-    for &p in patterns {
-        cache.entry(p).or_insert_with(|| model.pattern_weight(p));
-    }
+    // Each distinct pattern's weight, once: the patterns are gathered on
+    // every thread, then merged.
+    let cache: FxHashMap<u64, f64> = patterns
+        .par_chunks(1 << 16)
+        .fold(rustc_hash::FxHashSet::default, |mut seen, chunk| {
+            seen.extend(chunk.iter().copied());
+            seen
+        })
+        .reduce(rustc_hash::FxHashSet::default, |mut x, mut y| {
+            if x.len() < y.len() {
+                std::mem::swap(&mut x, &mut y);
+            }
+            x.extend(y);
+            x
+        })
+        .into_iter()
+        .map(|p| (p, model.pattern_weight(p)))
+        .collect();
     let tf_fields: Vec<usize> = (0..model.fields.len())
         .filter(|&f| model.fields[f].term_frequency)
         .collect();
-    pairs
-        .par_iter()
-        .zip(patterns.par_iter())
-        .map(|(&(a, b), &p)| {
-            let mut w = prior + cache.get(&p).copied().unwrap_or(0.0);
-            for &f in &tf_fields {
-                w += tf.adjustment(model, cmp, f, unpack(p, f), a as usize, b as usize);
+    let mut out = vec![0f32; pairs.len()];
+    out.par_chunks_mut(4096)
+        .zip(pairs.par_chunks(4096).zip(patterns.par_chunks(4096)))
+        .for_each(|(out, (pairs, patterns))| {
+            for ((out, pairs), patterns) in out
+                .chunks_mut(32)
+                .zip(pairs.chunks(32))
+                .zip(patterns.chunks(32))
+            {
+                if !tf_fields.is_empty() {
+                    // The second records' rows of ids, read together so that
+                    // their cache misses overlap (see `Comparator::warm`).
+                    let touched = pairs
+                        .iter()
+                        .fold(0u32, |t, &(_, b)| t ^ cmp.value_id(0, b as usize));
+                    std::hint::black_box(touched);
+                }
+                for ((o, &(a, b)), &p) in out.iter_mut().zip(pairs).zip(patterns) {
+                    let mut w = prior + cache.get(&p).copied().unwrap_or(0.0);
+                    for &f in &tf_fields {
+                        w += tf.adjustment(model, cmp, f, unpack(p, f), a as usize, b as usize);
+                    }
+                    *o = probability(w) as f32;
+                }
             }
-            probability(w) as f32
-        })
-        .collect()
+        });
+    out
 }
 
 /// Computes the pattern of each pair.
