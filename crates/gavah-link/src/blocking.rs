@@ -381,16 +381,10 @@ pub fn name_sort_key<'a>(keys: impl IntoIterator<Item = &'a str>) -> String {
 /// The pairs of one rule, with its report (without truth or novelty counts).
 fn rule_pairs(
     data: &Dataset,
-    keys: &[Option<u64>],
+    keyed: &[(u64, u32)],
     opts: BlockingOptions,
     rule_name: &str,
 ) -> (Vec<Pair>, RuleReport) {
-    let mut keyed: Vec<(u64, u32)> = keys
-        .iter()
-        .enumerate()
-        .filter_map(|(r, k)| k.map(|k| (k, r as u32)))
-        .collect();
-    keyed.sort_unstable();
     let mut report = RuleReport {
         rule: rule_name.to_string(),
         ..RuleReport::default()
@@ -455,20 +449,42 @@ pub fn candidate_pairs(
     truth: Option<&[u32]>,
 ) -> (Vec<Pair>, BlockingReport) {
     let n = data.len();
-    let keys: Vec<Vec<Option<u64>>> = rules.par_iter().map(|rule| rule_keys(data, rule)).collect();
     let budget = (opts.pair_budget_per_record * n as f64) as u64;
-    // Which rules run, and which of their keys name oversized blocks: a pair
-    // counts as already yielded by an earlier rule only when that rule ran and
-    // compared the pair's block in full.
-    let plans: Vec<(Option<u64>, rustc_hash::FxHashSet<u64>)> = rules
+    // Per rule: its keys, its records sorted by key, and its plan: whether it
+    // is skipped (with the pairs it would have cost) and which keys name
+    // oversized blocks. A pair counts as already yielded by an earlier rule
+    // only when that rule ran and compared the pair's block in full. A
+    // skipped rule keeps nothing.
+    type Planned = (
+        Vec<Option<u64>>,
+        Vec<(u64, u32)>,
+        Option<u64>,
+        rustc_hash::FxHashSet<u64>,
+    );
+    let planned: Vec<Planned> = rules
         .par_iter()
-        .zip(keys.par_iter())
-        .map(|(rule, k)| {
-            let (cost, oversized) = block_sizes(k, opts.max_block);
-            let skipped = (rule.optional && cost > budget).then_some(cost);
-            (skipped, oversized)
+        .map(|rule| {
+            let keys = rule_keys(data, rule);
+            let mut keyed: Vec<(u64, u32)> = keys
+                .iter()
+                .enumerate()
+                .filter_map(|(r, k)| k.map(|k| (k, r as u32)))
+                .collect();
+            keyed.sort_unstable();
+            let (cost, oversized) = block_sizes(&keyed, opts.max_block);
+            if rule.optional && cost > budget {
+                (Vec::new(), Vec::new(), Some(cost), oversized)
+            } else {
+                (keys, keyed, None, oversized)
+            }
         })
         .collect();
+    let (mut keys, mut keyed, mut plans) = (Vec::new(), Vec::new(), Vec::new());
+    for (k, sorted, skipped, oversized) in planned {
+        keys.push(k);
+        keyed.push(sorted);
+        plans.push((skipped, oversized));
+    }
     // The keys of the rules that run, side by side per record (0 for none):
     // whether an earlier rule yields a pair then reads two rows, where the
     // rules' own key vectors cost a cache miss per rule and record.
@@ -482,6 +498,7 @@ pub fn candidate_pairs(
                 *slot = keys[i][r].unwrap_or(0);
             }
         });
+    drop(keys);
     let per_rule: Vec<(Vec<Pair>, RuleReport)> = rules
         .par_iter()
         .enumerate()
@@ -494,7 +511,7 @@ pub fn candidate_pairs(
                 };
                 return (Vec::new(), report);
             }
-            let (mut pairs, mut report) = rule_pairs(data, &keys[i], opts, &rule.name);
+            let (mut pairs, mut report) = rule_pairs(data, &keyed[i], opts, &rule.name);
             // A pair an earlier rule already yields in full is dropped here,
             // which keeps the union small before the final sort. (A key that
             // hashed to 0 reads as none: its pairs are kept, and the final
@@ -550,23 +567,15 @@ pub fn candidate_pairs(
 
 /// The pairs a rule's keys would yield in full (Σ b(b−1)/2 over block sizes
 /// b), and the keys of blocks larger than `max_block`.
-fn block_sizes(keys: &[Option<u64>], max_block: usize) -> (u64, rustc_hash::FxHashSet<u64>) {
-    let mut k: Vec<u64> = keys.iter().flatten().copied().collect();
-    k.sort_unstable();
+fn block_sizes(keyed: &[(u64, u32)], max_block: usize) -> (u64, rustc_hash::FxHashSet<u64>) {
     let mut oversized = rustc_hash::FxHashSet::default();
     let mut total = 0u64;
-    let mut start = 0;
-    while start < k.len() {
-        let mut end = start + 1;
-        while end < k.len() && k[end] == k[start] {
-            end += 1;
-        }
-        let b = (end - start) as u64;
+    for block in keyed.chunk_by(|x, y| x.0 == y.0) {
+        let b = block.len() as u64;
         total += b * (b - 1) / 2;
-        if end - start > max_block {
-            oversized.insert(k[start]);
+        if block.len() > max_block {
+            oversized.insert(block[0].0);
         }
-        start = end;
     }
     (total, oversized)
 }
