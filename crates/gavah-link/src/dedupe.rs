@@ -666,18 +666,18 @@ fn write_output(
             |n| n.to_string_lossy().into_owned(),
         );
         let mut reader = open(file)?;
-        let mut record = csv::StringRecord::new();
+        // Bytes as they were read: the file was checked as UTF-8 when it
+        // was read the first time.
+        let mut record = csv::ByteRecord::new();
+        let extra: &[&str] = if link { &[&label] } else { &[] };
         while reader
-            .read_record(&mut record)
+            .read_byte_record(&mut record)
             .map_err(|e| csv_error(file, r as u64 + 2, &e))?
         {
             let cid = ids.get(cluster_of[r] as usize).map_or("", String::as_str);
-            let mut row: Vec<&str> = record.iter().collect();
-            row.push(cid);
-            if link {
-                row.push(&label);
-            }
-            w.write_record(&row).map_err(werr)?;
+            let added = std::iter::once(cid).chain(extra.iter().copied());
+            w.write_record(record.iter().chain(added.map(str::as_bytes)))
+                .map_err(werr)?;
             r += 1;
         }
     }
