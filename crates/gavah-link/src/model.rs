@@ -514,11 +514,25 @@ fn normalise(v: &mut [f64]) -> bool {
 
 /// Counts the patterns of candidate pairs.
 pub fn count_patterns(patterns: &[u64]) -> PatternCounts {
-    let mut counts = PatternCounts::default();
-    for &p in patterns {
-        *counts.entry(p).or_default() += 1;
-    }
-    counts
+    // Counted on every thread, then added up: integer counts, so the result
+    // does not depend on how the work was split.
+    patterns
+        .par_chunks(1 << 16)
+        .fold(PatternCounts::default, |mut counts, chunk| {
+            for &p in chunk {
+                *counts.entry(p).or_default() += 1;
+            }
+            counts
+        })
+        .reduce(PatternCounts::default, |mut x, mut y| {
+            if x.len() < y.len() {
+                std::mem::swap(&mut x, &mut y);
+            }
+            for (p, c) in y {
+                *x.entry(p).or_default() += c;
+            }
+            x
+        })
 }
 
 /// Scores pairs: patterns once, then probabilities with TF adjustments.
