@@ -32,25 +32,6 @@ fn positions(hay: &[u8], c: u8) -> u64 {
         .fold(0u64, |m, (i, &h)| m | (u64::from(h == c) << i))
 }
 
-/// Where each byte occurs in a string of at most 64 bytes, one bit per
-/// position, for each byte of another. Short strings scan (no table to clear);
-/// longer ones fill a table once.
-fn occurrences(hay: &[u8], of: &[u8], out: &mut [u64; 64]) {
-    if hay.len() <= 16 {
-        for (o, &c) in out.iter_mut().zip(of) {
-            *o = positions(hay, c);
-        }
-    } else {
-        let mut at = [0u64; 128];
-        for (j, &d) in hay.iter().enumerate() {
-            at[usize::from(d & 0x7f)] |= 1 << j;
-        }
-        for (o, &c) in out.iter_mut().zip(of) {
-            *o = at[usize::from(c & 0x7f)];
-        }
-    }
-}
-
 fn jaro_winkler_ascii(a: &[u8], b: &[u8]) -> f64 {
     if a.is_empty() && b.is_empty() {
         return 1.0;
@@ -58,17 +39,33 @@ fn jaro_winkler_ascii(a: &[u8], b: &[u8]) -> f64 {
     if a.is_empty() || b.is_empty() {
         return 0.0;
     }
-    let window = (a.len().max(b.len()) / 2).saturating_sub(1);
     // Where each byte of a occurs in b, one bit per position: the first
     // unused occurrence inside a character's window is then the lowest set bit
     // of a mask, instead of a scan of the window (the classic loop this
     // replaces made Jaro–Winkler the largest item in linkage profiles). It
-    // picks the same match as the scan, so the result is the same.
-    let mut at = [0u64; 64];
-    occurrences(b, a, &mut at);
+    // picks the same match as the scan, so the result is the same. A short b
+    // is scanned for each byte (no table to clear); a longer one fills a
+    // table once.
+    if b.len() <= 16 {
+        jaro_winkler_masks(a, b, |c| positions(b, c))
+    } else {
+        let mut at = [0u64; 128];
+        for (j, &d) in b.iter().enumerate() {
+            at[usize::from(d & 0x7f)] |= 1 << j;
+        }
+        jaro_winkler_masks(a, b, |c| at[usize::from(c & 0x7f)])
+    }
+}
+
+/// Jaro–Winkler of two non-empty ASCII strings of at most 64 bytes, given
+/// where each byte occurs in `b`.
+#[inline(always)]
+fn jaro_winkler_masks(a: &[u8], b: &[u8], occurrences: impl Fn(u8) -> u64) -> f64 {
+    let window = (a.len().max(b.len()) / 2).saturating_sub(1);
     let (mut a_used, mut b_used) = (0u64, 0u64);
     let mut matches = 0usize;
-    for (i, &occurs) in at.iter().enumerate().take(a.len()) {
+    for (i, &c) in a.iter().enumerate() {
+        let occurs = occurrences(c);
         let lo = i.saturating_sub(window);
         let hi = (i + window + 1).min(b.len());
         // Bits lo..hi (empty when hi <= lo); lo < 64 since i < 64.
