@@ -680,6 +680,12 @@ struct Memo {
 }
 
 impl Memo {
+    /// The cell of a pair of value ids, as stored.
+    fn peek(&self, ia: u32, ib: u32) -> u8 {
+        self.cells[ia as usize * self.values + ib as usize]
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     fn level(&self, ia: u32, ib: u32, compute: impl FnOnce() -> u8) -> u8 {
         use std::sync::atomic::Ordering::Relaxed;
         let cell = &self.cells[ia as usize * self.values + ib as usize];
@@ -841,14 +847,22 @@ impl<'a> Comparator<'a> {
         }
         for deep in [false, true] {
             for &(a, b) in pairs {
-                for r in [a, b] {
-                    let row = &self.ids[r as usize * width..(r as usize + 1) * width];
-                    for (i, &id) in row.iter().enumerate() {
-                        if id != MISSING
-                            && let Some(p) = &self.packed[i]
-                        {
-                            acc ^= p.touch(id, deep);
+                let (row_a, row_b) = (
+                    &self.ids[a as usize * width..(a as usize + 1) * width],
+                    &self.ids[b as usize * width..(b as usize + 1) * width],
+                );
+                for (i, (&x, &y)) in row_a.iter().zip(row_b).enumerate() {
+                    // Only what comparing will read: nothing for a missing
+                    // or equal value, the remembered level where there is one.
+                    if x == MISSING || y == MISSING || x == y {
+                        continue;
+                    }
+                    if let Some(memo) = &self.memo[i] {
+                        if !deep {
+                            acc ^= u32::from(memo.peek(x, y));
                         }
+                    } else if let Some(p) = &self.packed[i] {
+                        acc ^= p.touch(x, deep) ^ p.touch(y, deep);
                     }
                 }
             }
