@@ -223,59 +223,51 @@ pub fn default_rules(data: &Dataset) -> Vec<BlockingRule> {
     rules
 }
 
-/// A part's hashes by value id: its column, and for an unordered pair of
-/// names the second column with its hashes.
-type PartTable = (usize, Option<usize>, Vec<Option<u64>>, Vec<Option<u64>>);
-
 /// The keys of every record under a rule (`None` where a part is missing).
 ///
-/// Each part is hashed once per distinct value of its column, and a record's
-/// key combines its values' hashes: far fewer hashes of strings than one per
-/// record, and the per-value tables are small enough to stay in cache. Two
-/// records get the same key exactly when their parts are equal (up to 64-bit
-/// hash collisions, as before).
+/// Each part is hashed once per distinct value of each column it reads, and a
+/// record's key combines its values' hashes: far fewer hashes of strings than
+/// one per record, and the per-value tables are small enough to stay in
+/// cache. Two records get the same key exactly when their parts are equal (up
+/// to 64-bit hash collisions, as before).
 fn rule_keys(data: &Dataset, rule: &BlockingRule) -> Vec<Option<u64>> {
-    let tables: Vec<PartTable> = rule
+    // Per part, per column it reads (two for an unordered pair of names):
+    // the column and its values' hashes.
+    let tables: Vec<Vec<(usize, Vec<Option<u64>>)>> = rule
         .parts
         .iter()
-        .map(|&part| match part {
-            KeyPart::UnorderedNames(a, b) => {
-                let keys = |c: usize| -> Vec<Option<u64>> {
-                    data.columns[c]
+        .map(|&part| {
+            let columns = match part {
+                KeyPart::UnorderedNames(a, b) => vec![a, b],
+                _ => vec![part_column(part)],
+            };
+            columns
+                .into_iter()
+                .map(|c| {
+                    let hashes = data.columns[c]
                         .values
                         .iter()
-                        .map(|v| match v {
-                            Value::Name(n) => Some(hash_of(&n.key)),
-                            _ => None,
-                        })
-                        .collect()
-                };
-                (a, Some(b), keys(a), keys(b))
-            }
-            _ => {
-                let c = part_column(part);
-                let hashes = data.columns[c]
-                    .values
-                    .iter()
-                    .map(|v| value_part_hash(part, v))
-                    .collect();
-                (c, None, hashes, Vec::new())
-            }
+                        .map(|v| value_part_hash(part, v))
+                        .collect();
+                    (c, hashes)
+                })
+                .collect()
         })
         .collect();
     (0..data.len())
         .map(|r| {
             let mut h = FxHasher::default();
-            for (c, other, hashes, other_hashes) in &tables {
-                let x = hashes[id_of(data, *c, r)?]?;
-                match other {
-                    None => h.write_u64(x),
-                    Some(o) => {
-                        // An unordered pair: the same key in either order.
-                        let y = other_hashes[id_of(data, *o, r)?]?;
-                        h.write_u64(x.min(y));
-                        h.write_u64(x.max(y));
-                    }
+            for table in &tables {
+                let mut x = [0u64; 2];
+                for (slot, (c, hashes)) in x.iter_mut().zip(table) {
+                    *slot = hashes[id_of(data, *c, r)?]?;
+                }
+                if table.len() == 2 {
+                    // An unordered pair: the same key in either order.
+                    h.write_u64(x[0].min(x[1]));
+                    h.write_u64(x[0].max(x[1]));
+                } else {
+                    h.write_u64(x[0]);
                 }
             }
             Some(h.finish())
@@ -310,8 +302,9 @@ fn part_column(part: KeyPart) -> usize {
     }
 }
 
-/// A single-column part's hash for one value, or `None` when the value has
-/// no such part (a name without a phonetic key, a date without a year).
+/// A part's hash for one value, or `None` when the value has no such part (a
+/// name without a phonetic key, a date without a year). For an unordered pair
+/// of names, the hash of either name's key.
 fn value_part_hash(part: KeyPart, v: &Value) -> Option<u64> {
     let name = || match v {
         Value::Name(n) => Some(n),

@@ -325,9 +325,9 @@ fn refine(
             // computation below would decide, without a logarithm per pair;
             // the tests check this shortcut against `Visit::All`, which
             // does without it).
+            let edges = adjacency.of(r as u32);
             if visit == Visit::Changed && size(&members, here) <= 1 {
-                let strongest = adjacency
-                    .of(r as u32)
+                let strongest = edges
                     .iter()
                     .map(|&(_, p)| p)
                     .fold(f32::NEG_INFINITY, f32::max);
@@ -337,7 +337,6 @@ fn refine(
             }
             // Evidence by neighbouring cluster, summed in edge order: the
             // edges sorted by (label, position) and summed run by run.
-            let edges = adjacency.of(r as u32);
             by_label.clear();
             by_label.extend(
                 edges

@@ -544,22 +544,9 @@ pub fn score_pairs(
     patterns: &[u64],
 ) -> Vec<f32> {
     let prior = model.prior();
-    // Each distinct pattern's weight, once: the patterns are gathered on
-    // every thread, then merged.
-    let cache: FxHashMap<u64, f64> = patterns
-        .par_chunks(1 << 16)
-        .fold(rustc_hash::FxHashSet::default, |mut seen, chunk| {
-            seen.extend(chunk.iter().copied());
-            seen
-        })
-        .reduce(rustc_hash::FxHashSet::default, |mut x, mut y| {
-            if x.len() < y.len() {
-                std::mem::swap(&mut x, &mut y);
-            }
-            x.extend(y);
-            x
-        })
-        .into_iter()
+    // Each distinct pattern's weight, once.
+    let cache: FxHashMap<u64, f64> = count_patterns(patterns)
+        .into_keys()
         .map(|p| (p, model.pattern_weight(p)))
         .collect();
     let tf_fields: Vec<usize> = (0..model.fields.len())

@@ -152,11 +152,12 @@ impl Packed {
         }
     }
 
-    /// Reads a value's head (`deep`: and the first byte of its text), so that
-    /// it is in the cache when compared; see [`crate::compare::Comparator::warm`].
+    /// Reads a value's head (`deep`: and the first byte of its text, for
+    /// kinds with text), so that it is in the cache when compared; see
+    /// [`crate::compare::Comparator::warm`].
     pub(crate) fn touch(&self, id: u32, deep: bool) -> u32 {
         let h = &self.heads[id as usize];
-        if deep {
+        if deep && self.kind != FieldKind::Age {
             u32::from(
                 self.text
                     .as_bytes()
