@@ -137,6 +137,19 @@ fn jaro_winkler_masks(a: &[u8], b: &[u8], occurrences: impl Fn(u8) -> u64) -> f6
     jaro + prefix * 0.1 * (1.0 - jaro)
 }
 
+/// Asks the processor to start loading the cache line holding `r`, without
+/// waiting for it (a no-op where there is no such instruction). Comparing a
+/// pair reads a dozen scattered places in memory; asked for a few pairs
+/// ahead, they are in the cache when the pair's turn comes. `safe_arch` wraps
+/// the instruction safely: the workspace forbids `unsafe`.
+#[inline(always)]
+pub(crate) fn prefetch<T>(r: &T) {
+    #[cfg(target_arch = "x86_64")]
+    safe_arch::prefetch_t0(r);
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = r;
+}
+
 /// Levenshtein edit distance (insertions, deletions, substitutions).
 pub fn levenshtein(a: &str, b: &str) -> usize {
     strsim::levenshtein(a, b)
@@ -714,15 +727,13 @@ struct Memo {
 }
 
 impl Memo {
-    /// The cell of a pair of value ids, as stored.
-    fn peek(&self, ia: u32, ib: u32) -> u8 {
-        self.cells[ia as usize * self.values + ib as usize]
-            .load(std::sync::atomic::Ordering::Relaxed)
+    fn cell(&self, ia: u32, ib: u32) -> &std::sync::atomic::AtomicU8 {
+        &self.cells[ia as usize * self.values + ib as usize]
     }
 
     fn level(&self, ia: u32, ib: u32, compute: impl FnOnce() -> u8) -> u8 {
         use std::sync::atomic::Ordering::Relaxed;
-        let cell = &self.cells[ia as usize * self.values + ib as usize];
+        let cell = self.cell(ia, ib);
         match cell.load(Relaxed) {
             0 => {
                 let level = compute();
@@ -868,40 +879,45 @@ impl<'a> Comparator<'a> {
         }
     }
 
-    /// Reads what comparing these pairs will read, in passes whose loads do not
-    /// wait on each other: the records' rows of ids, then the values' heads,
-    /// then their text. Comparing a pair touches a dozen places in memory, one
-    /// after another, each a likely cache miss; warmed in a batch, the misses
-    /// of many pairs overlap.
-    pub fn warm(&self, pairs: &[(u32, u32)]) -> u32 {
+    /// Asks for the rows of value ids of records `a` and `b` to be loaded:
+    /// the first stage of prefetching a pair (see [`prefetch`]).
+    pub fn prefetch_rows(&self, a: usize, b: usize) {
         let width = self.fields.len();
-        let mut acc = 0u32;
-        for &(a, b) in pairs {
-            acc ^= self.ids[a as usize * width] ^ self.ids[b as usize * width];
+        for r in [a, b] {
+            prefetch(&self.ids[r * width]);
+            prefetch(&self.ids[r * width + width - 1]);
         }
-        for deep in [false, true] {
-            for &(a, b) in pairs {
-                let (row_a, row_b) = (
-                    &self.ids[a as usize * width..(a as usize + 1) * width],
-                    &self.ids[b as usize * width..(b as usize + 1) * width],
-                );
-                for (i, (&x, &y)) in row_a.iter().zip(row_b).enumerate() {
-                    // Only what comparing will read: nothing for a missing
-                    // or equal value, the remembered level where there is one.
-                    if x == MISSING || y == MISSING || x == y {
-                        continue;
-                    }
-                    if let Some(memo) = &self.memo[i] {
-                        if !deep {
-                            acc ^= u32::from(memo.peek(x, y));
-                        }
-                    } else if let Some(p) = &self.packed[i] {
-                        acc ^= p.touch(x, deep) ^ p.touch(y, deep);
-                    }
+    }
+
+    /// Asks for what comparing records `a` and `b` reads of their values,
+    /// given their rows: the heads (`text` false) or the text (`text`
+    /// true, which reads the heads). Only what comparing will read: nothing
+    /// for a missing or equal value, the remembered level's cell where there
+    /// is one.
+    pub fn prefetch_values(&self, a: usize, b: usize, text: bool) {
+        let width = self.fields.len();
+        let (row_a, row_b) = (
+            &self.ids[a * width..(a + 1) * width],
+            &self.ids[b * width..(b + 1) * width],
+        );
+        for (i, (&x, &y)) in row_a.iter().zip(row_b).enumerate() {
+            if x == MISSING || y == MISSING || x == y {
+                continue;
+            }
+            if let Some(memo) = &self.memo[i] {
+                if !text {
+                    prefetch(memo.cell(x, y));
+                }
+            } else if let Some(p) = &self.packed[i] {
+                if text {
+                    p.prefetch_text(x);
+                    p.prefetch_text(y);
+                } else {
+                    p.prefetch_head(x);
+                    p.prefetch_head(y);
                 }
             }
         }
-        acc
     }
 
     /// The comparison vector packed four bits per field (at most 16 fields).

@@ -556,45 +556,52 @@ pub fn score_pairs(
     out.par_chunks_mut(4096)
         .zip(pairs.par_chunks(4096).zip(patterns.par_chunks(4096)))
         .for_each(|(out, (pairs, patterns))| {
-            for ((out, pairs), patterns) in out
-                .chunks_mut(32)
-                .zip(pairs.chunks(32))
-                .zip(patterns.chunks(32))
-            {
-                if !tf_fields.is_empty() {
-                    // The second records' rows of ids, read together so that
-                    // their cache misses overlap (see `Comparator::warm`).
-                    let touched = pairs
-                        .iter()
-                        .fold(0u32, |t, &(_, b)| t ^ cmp.value_id(0, b as usize));
-                    std::hint::black_box(touched);
+            for (i, ((o, &(a, b)), &p)) in out.iter_mut().zip(pairs).zip(patterns).enumerate() {
+                if !tf_fields.is_empty()
+                    && let Some(&(x, y)) = pairs.get(i + ROWS_AHEAD)
+                {
+                    // The rows of ids the adjustments read, a few pairs
+                    // ahead (see `Comparator::prefetch_rows`).
+                    cmp.prefetch_rows(x as usize, y as usize);
                 }
-                for ((o, &(a, b)), &p) in out.iter_mut().zip(pairs).zip(patterns) {
-                    let mut w = prior + cache.get(&p).copied().unwrap_or(0.0);
-                    for &f in &tf_fields {
-                        w += tf.adjustment(model, cmp, f, unpack(p, f), a as usize, b as usize);
-                    }
-                    *o = probability(w) as f32;
+                let mut w = prior + cache.get(&p).copied().unwrap_or(0.0);
+                for &f in &tf_fields {
+                    w += tf.adjustment(model, cmp, f, unpack(p, f), a as usize, b as usize);
                 }
+                *o = probability(w) as f32;
             }
         });
     out
 }
 
+/// How many pairs ahead of the one compared each stage of prefetching runs
+/// (see `Comparator::prefetch_rows`): the rows first, then the values' heads
+/// the rows name, then the text the heads point to. On the 1,000,000-record
+/// file distances from (4, 2, 1) to (20, 12, 6) all took 4.2-4.5 s, against
+/// 6.2 s for reading a batch of 32 pairs ahead with plain loads.
+const ROWS_AHEAD: usize = 8;
+const HEADS_AHEAD: usize = 4;
+const TEXT_AHEAD: usize = 2;
+
 /// Computes the pattern of each pair.
 pub fn patterns_of(cmp: &Comparator<'_>, pairs: &[(u32, u32)]) -> Vec<u64> {
-    // Pairs warmed together (see `Comparator::warm`): 32 gave the shortest
-    // comparisons on the 1,000,000-record file, 16 and 64 within noise of it.
-    const BATCH: usize = 32;
     let mut out = vec![0u64; pairs.len()];
     out.par_chunks_mut(4096)
         .zip(pairs.par_chunks(4096))
         .for_each(|(out, pairs)| {
-            for (out, pairs) in out.chunks_mut(BATCH).zip(pairs.chunks(BATCH)) {
-                std::hint::black_box(cmp.warm(pairs));
-                for (o, &(a, b)) in out.iter_mut().zip(pairs) {
-                    *o = cmp.pattern(a as usize, b as usize);
+            let at = |i: usize| pairs.get(i).map(|&(a, b)| (a as usize, b as usize));
+            for (i, o) in out.iter_mut().enumerate() {
+                if let Some((a, b)) = at(i + ROWS_AHEAD) {
+                    cmp.prefetch_rows(a, b);
                 }
+                if let Some((a, b)) = at(i + HEADS_AHEAD) {
+                    cmp.prefetch_values(a, b, false);
+                }
+                if let Some((a, b)) = at(i + TEXT_AHEAD) {
+                    cmp.prefetch_values(a, b, true);
+                }
+                let (a, b) = pairs[i];
+                *o = cmp.pattern(a as usize, b as usize);
             }
         });
     out

@@ -11,7 +11,7 @@
 
 use crate::compare::{
     DateParts, NULL, NameView, PlaceParts, age_level_of, compare_place_parts, date_level_of,
-    name_level_of, number_level_of, place_level_of, text_level_of,
+    name_level_of, number_level_of, place_level_of, prefetch, text_level_of,
 };
 use crate::data::{Column, FieldKind, Value};
 use gavah_core::DatePrecision;
@@ -152,21 +152,26 @@ impl Packed {
         }
     }
 
-    /// Reads a value's head (`deep`: and the first byte of its text, for
-    /// kinds with text), so that it is in the cache when compared; see
-    /// [`crate::compare::Comparator::warm`].
-    pub(crate) fn touch(&self, id: u32, deep: bool) -> u32 {
+    /// Asks for a value's head to be loaded into the cache.
+    pub(crate) fn prefetch_head(&self, id: u32) {
+        prefetch(&self.heads[id as usize]);
+    }
+
+    /// Asks for a value's text to be loaded into the cache (its first and
+    /// last byte: a value's strings may cross a cache line). Reads the head.
+    pub(crate) fn prefetch_text(&self, id: u32) {
         let h = &self.heads[id as usize];
-        if deep && self.kind != FieldKind::Age {
-            u32::from(
-                self.text
-                    .as_bytes()
-                    .get(h.0[0] as usize)
-                    .copied()
-                    .unwrap_or(0),
-            )
-        } else {
-            h.0[0]
+        let count = match self.kind {
+            FieldKind::GivenName | FieldKind::Surname | FieldKind::FullName => 3,
+            FieldKind::Place => 2,
+            FieldKind::Date | FieldKind::Number | FieldKind::Text => 1,
+            FieldKind::Age | FieldKind::Ignore => return,
+        };
+        let text = self.text.as_bytes();
+        let (start, end) = (h.0[0] as usize, h.0[count] as usize);
+        if end > start {
+            prefetch(&text[start]);
+            prefetch(&text[end - 1]);
         }
     }
 
