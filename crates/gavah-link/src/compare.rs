@@ -25,6 +25,29 @@ pub fn jaro_winkler(a: &str, b: &str) -> f64 {
     strsim::jaro_winkler(a, b)
 }
 
+/// Up to 16 bytes, zero-padded to 16, read with two overlapping loads (the
+/// overlapping bytes are the same, so or-ing them is exact) rather than a
+/// copy: this runs for every string compared.
+#[inline(always)]
+fn lane_of(s: &[u8]) -> [u8; 16] {
+    let n = s.len();
+    debug_assert!(n <= 16);
+    let bits = if n >= 8 {
+        let lo = u64::from_le_bytes(s[..8].try_into().unwrap_or_default());
+        let hi = u64::from_le_bytes(s[n - 8..].try_into().unwrap_or_default());
+        u128::from(lo) | (u128::from(hi) << (8 * (n - 8)))
+    } else if n >= 4 {
+        let lo = u32::from_le_bytes(s[..4].try_into().unwrap_or_default());
+        let hi = u32::from_le_bytes(s[n - 4..].try_into().unwrap_or_default());
+        u128::from(lo) | (u128::from(hi) << (8 * (n - 4)))
+    } else {
+        s.iter()
+            .enumerate()
+            .fold(0u128, |v, (i, &c)| v | (u128::from(c) << (8 * i)))
+    };
+    bits.to_le_bytes()
+}
+
 /// Where each byte occurs in a string of at most 64 bytes, one bit per
 /// position, found 16 bytes at a time with vector compares (SSE2 on x86-64,
 /// through `wide`'s safe vectors; plain code elsewhere). Both string kernels
@@ -40,17 +63,15 @@ struct Occurrences {
 }
 
 impl Occurrences {
+    #[inline(always)]
     fn new(hay: &[u8]) -> Occurrences {
         debug_assert!(hay.len() <= 64);
-        let mut buf = [0u8; 64];
-        buf[..hay.len()].copy_from_slice(hay);
-        let lane = |k: usize| {
-            let mut l = [0u8; 16];
-            l.copy_from_slice(&buf[16 * k..16 * (k + 1)]);
-            u8x16::new(l)
-        };
+        let mut lanes = [u8x16::default(); 4];
+        for (lane, chunk) in lanes.iter_mut().zip(hay.chunks(16)) {
+            *lane = u8x16::new(lane_of(chunk));
+        }
         Occurrences {
-            lanes: [lane(0), lane(1), lane(2), lane(3)],
+            lanes,
             wide: hay.len() > 16,
             valid: if hay.len() >= 64 {
                 u64::MAX
@@ -96,7 +117,6 @@ fn jaro_winkler_ascii(a: &[u8], b: &[u8]) -> f64 {
 fn jaro_winkler_masks(a: &[u8], b: &[u8], occurrences: impl Fn(u8) -> u64) -> f64 {
     let window = (a.len().max(b.len()) / 2).saturating_sub(1);
     let (mut a_used, mut b_used) = (0u64, 0u64);
-    let mut matches = 0usize;
     for (i, &c) in a.iter().enumerate() {
         let occurs = occurrences(c);
         let lo = i.saturating_sub(window);
@@ -105,12 +125,12 @@ fn jaro_winkler_masks(a: &[u8], b: &[u8], occurrences: impl Fn(u8) -> u64) -> f6
         let below_hi = if hi >= 64 { u64::MAX } else { (1u64 << hi) - 1 };
         let from_lo = !((1u64 << lo) - 1);
         let free = occurs & below_hi & from_lo & !b_used;
-        if free != 0 {
-            a_used |= 1 << i;
-            b_used |= free & free.wrapping_neg();
-            matches += 1;
-        }
+        // Without a branch: whether a byte finds a match is as good as
+        // random, and a mispredicted branch per byte cost more than this.
+        a_used |= u64::from(free != 0) << i;
+        b_used |= free & free.wrapping_neg();
     }
+    let matches = a_used.count_ones() as usize;
     if matches == 0 {
         return 0.0;
     }
@@ -188,11 +208,9 @@ fn osa_ascii(a: &[u8], b: &[u8]) -> usize {
         d0 = (((pm & vp).wrapping_add(vp)) ^ vp) | pm | vn | tr;
         let hp = vn | !(d0 | vp);
         let hn = d0 & vp;
-        if hp & last != 0 {
-            score += 1;
-        } else if hn & last != 0 {
-            score -= 1;
-        }
+        // hp and hn are disjoint: at most one of these moves the score.
+        score += usize::from(hp & last != 0);
+        score -= usize::from(hn & last != 0);
         let x = (hp << 1) | 1;
         vn = x & d0;
         vp = (hn << 1) | !(x | d0);
