@@ -8,6 +8,7 @@
 //! is paired with the next [`BlockingOptions::window`] records (sorted
 //! neighbourhood). The report says which rules did this and how often.
 
+use crate::compare::prefetch;
 use crate::data::{Dataset, FieldKind, MISSING, Value};
 use rayon::prelude::*;
 use rustc_hash::FxHasher;
@@ -372,10 +373,41 @@ pub fn name_sort_key<'a>(keys: impl IntoIterator<Item = &'a str>) -> String {
     k
 }
 
+/// Each record's place in the order of [`sort_key`]: records with equal keys
+/// share a rank. Sub-blocked blocks sort their records by rank then index,
+/// the order of sorting the keys' strings, without building a string per
+/// record in every oversized block of every rule.
+fn name_ranks(data: &Dataset) -> Vec<u32> {
+    // Led by the key's first eight bytes as a big-endian number (zero
+    // padded), which order as the strings do: most comparisons end there.
+    let mut keyed: Vec<(u64, String, u32)> = (0..data.len())
+        .into_par_iter()
+        .map(|r| {
+            let key = sort_key(data, r);
+            let mut head = [0u8; 8];
+            let n = key.len().min(8);
+            head[..n].copy_from_slice(&key.as_bytes()[..n]);
+            (u64::from_be_bytes(head), key, r as u32)
+        })
+        .collect();
+    keyed.par_sort_unstable();
+    let mut rank = vec![0u32; data.len()];
+    let mut current = 0u32;
+    for (i, (_, key, r)) in keyed.iter().enumerate() {
+        if i > 0 && *key != keyed[i - 1].1 {
+            current += 1;
+        }
+        rank[*r as usize] = current;
+    }
+    rank
+}
+
 /// The pairs of one rule, with its report (without truth or novelty counts).
+/// `ranks` are [`name_ranks`], needed when the rule has oversized blocks.
 fn rule_pairs(
     data: &Dataset,
     keyed: &[(u64, u32)],
+    ranks: &[u32],
     opts: BlockingOptions,
     rule_name: &str,
 ) -> (Vec<Pair>, RuleReport) {
@@ -403,10 +435,10 @@ fn rule_pairs(
         while end < keyed.len() && keyed[end].0 == keyed[start].0 {
             end += 1;
         }
-        let block: Vec<u32> = keyed[start..end].iter().map(|&(_, r)| r).collect();
+        let block = &keyed[start..end];
         if block.len() <= opts.max_block {
-            for (i, &a) in block.iter().enumerate() {
-                for &b in &block[i + 1..] {
+            for (i, &(_, a)) in block.iter().enumerate() {
+                for &(_, b) in &block[i + 1..] {
                     if keep(a, b) {
                         pairs.push((a, b));
                     }
@@ -415,10 +447,8 @@ fn rule_pairs(
         } else {
             report.oversized_blocks += 1;
             report.oversized_records += block.len() as u64;
-            let mut sorted: Vec<(String, u32)> = block
-                .iter()
-                .map(|&r| (sort_key(data, r as usize), r))
-                .collect();
+            let mut sorted: Vec<(u32, u32)> =
+                block.iter().map(|&(_, r)| (ranks[r as usize], r)).collect();
             sorted.sort_unstable();
             for (i, &(_, a)) in sorted.iter().enumerate() {
                 for &(_, b) in sorted.iter().skip(i + 1).take(opts.window) {
@@ -498,7 +528,15 @@ pub fn candidate_pairs(
             }
         });
     drop(keys);
-    lap("rows of keys");
+    let sub_blocks = plans
+        .iter()
+        .any(|(skipped, oversized)| skipped.is_none() && !oversized.is_empty());
+    let ranks = if sub_blocks {
+        name_ranks(data)
+    } else {
+        Vec::new()
+    };
+    lap("rows of keys and name ranks");
     let per_rule: Vec<(Vec<Pair>, RuleReport)> = rules
         .par_iter()
         .enumerate()
@@ -511,20 +549,34 @@ pub fn candidate_pairs(
                 };
                 return (Vec::new(), report);
             }
-            let (mut pairs, mut report) = rule_pairs(data, &keyed[i], opts, &rule.name);
+            let (mut pairs, mut report) = rule_pairs(data, &keyed[i], &ranks, opts, &rule.name);
             // A pair an earlier rule already yields in full is dropped here,
             // which keeps the union small before the final sort.
             let earlier = ran.iter().take_while(|&&j| j < i).count();
-            pairs.retain(|&(a, b)| {
-                let (ra, rb) = (
-                    &rows[a as usize * width..][..earlier],
-                    &rows[b as usize * width..][..earlier],
-                );
-                !ra.iter()
-                    .zip(rb)
-                    .zip(&ran)
-                    .any(|((&ka, &kb), &j)| ka != 0 && ka == kb && !plans[j].1.contains(&ka))
-            });
+            if earlier > 0 {
+                let row = |r: u32| &rows[r as usize * width..][..earlier];
+                let mut kept = 0;
+                for k in 0..pairs.len() {
+                    // The rows of a pair some pairs ahead, which sit anywhere
+                    // (see `compare::prefetch`).
+                    if let Some(&(x, y)) = pairs.get(k + 8) {
+                        for r in [x, y] {
+                            prefetch(&row(r)[0]);
+                            prefetch(&row(r)[earlier - 1]);
+                        }
+                    }
+                    let (a, b) = pairs[k];
+                    let yielded =
+                        row(a).iter().zip(row(b)).zip(&ran).any(|((&ka, &kb), &j)| {
+                            ka != 0 && ka == kb && !plans[j].1.contains(&ka)
+                        });
+                    if !yielded {
+                        pairs[kept] = (a, b);
+                        kept += 1;
+                    }
+                }
+                pairs.truncate(kept);
+            }
             report.new_pairs = pairs.len() as u64;
             if let Some(t) = truth {
                 report.true_pairs = Some(
@@ -631,6 +683,41 @@ mod tests {
             d.push(0, r);
         }
         d
+    }
+
+    #[test]
+    fn name_ranks_order_records_as_their_sort_keys() {
+        // Prefixes of one another, other scripts, missing parts, ties.
+        let names = [
+            ["ab", "x", ""],
+            ["a", "y", ""],
+            ["a", "", ""],
+            ["", "a", ""],
+            ["abcdefghij", "k", ""],
+            ["abcdefghi", "jk", ""],
+            ["abcdefghij", "k", ""],
+            ["محمد", "رضایی", ""],
+            ["Mohammad", "Rezaei", ""],
+            ["", "", ""],
+            ["zahra", "ab", ""],
+        ];
+        let d = dataset(&names);
+        let ranks = name_ranks(&d);
+        let mut by_rank: Vec<u32> = (0..names.len() as u32).collect();
+        by_rank.sort_by_key(|&r| (ranks[r as usize], r));
+        let mut by_key: Vec<u32> = (0..names.len() as u32).collect();
+        by_key.sort_by_key(|&r| (sort_key(&d, r as usize), r));
+        assert_eq!(by_rank, by_key);
+        // Equal keys, equal ranks; different keys, different ranks.
+        for a in 0..names.len() {
+            for b in 0..names.len() {
+                assert_eq!(
+                    ranks[a] == ranks[b],
+                    sort_key(&d, a) == sort_key(&d, b),
+                    "records {a} and {b}"
+                );
+            }
+        }
     }
 
     #[test]
