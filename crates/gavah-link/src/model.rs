@@ -590,15 +590,19 @@ pub fn patterns_of(cmp: &Comparator<'_>, pairs: &[(u32, u32)]) -> Vec<u64> {
         .zip(pairs.par_chunks(4096))
         .for_each(|(out, pairs)| {
             let at = |i: usize| pairs.get(i).map(|&(a, b)| (a as usize, b as usize));
+            // Whether pair i's first record differs from the pair before's
+            // (pairs come sorted, so a first record's values stay in cache
+            // over its run of pairs).
+            let fresh = |i: usize| i == 0 || pairs[i].0 != pairs[i - 1].0;
             for (i, o) in out.iter_mut().enumerate() {
                 if let Some((a, b)) = at(i + ROWS_AHEAD) {
                     cmp.prefetch_rows(a, b);
                 }
                 if let Some((a, b)) = at(i + HEADS_AHEAD) {
-                    cmp.prefetch_values(a, b, false);
+                    cmp.prefetch_values(a, b, false, fresh(i + HEADS_AHEAD));
                 }
                 if let Some((a, b)) = at(i + TEXT_AHEAD) {
-                    cmp.prefetch_values(a, b, true);
+                    cmp.prefetch_values(a, b, true, fresh(i + TEXT_AHEAD));
                 }
                 let (a, b) = pairs[i];
                 *o = cmp.pattern(a as usize, b as usize);
