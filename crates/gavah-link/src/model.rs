@@ -192,6 +192,8 @@ impl Model {
 
     /// Estimates u from `pairs` random record pairs drawn with `seed` (across
     /// sources only in link mode). Random pairs are almost all non-matches.
+    /// Levels are read from the pairs' patterns, so at most 16 fields count,
+    /// as everywhere patterns are used (`pipeline::score` refuses more).
     pub fn estimate_u_random(&mut self, cmp: &Comparator<'_>, pairs: u64, seed: u64) {
         let n = cmp.data.len();
         if n < 2 {
@@ -207,21 +209,25 @@ impl Model {
                     ChaCha8Rng::seed_from_u64(seed ^ chunk.wrapping_mul(0x9E37_79B9_7F4A_7C15));
                 let mut counts: Vec<Vec<u64>> =
                     self.fields.iter().map(|f| vec![0; f.m.len()]).collect();
-                let mut buf = vec![0u8; nf];
-                let mut drawn = 0;
+                // The pairs first, then their patterns: random pairs read
+                // memory at random, which `patterns_into` asks for ahead.
+                let mut sample = Vec::with_capacity(per_chunk as usize);
                 let mut attempts = 0;
-                while drawn < per_chunk && attempts < per_chunk * 20 {
+                while (sample.len() as u64) < per_chunk && attempts < per_chunk * 20 {
                     attempts += 1;
                     let a = rng.random_range(0..n);
                     let b = rng.random_range(0..n);
                     if a == b || (cmp.data.link_only && cmp.data.source[a] == cmp.data.source[b]) {
                         continue;
                     }
-                    cmp.levels(a, b, &mut buf);
-                    for (f, &l) in buf.iter().enumerate() {
-                        counts[f][usize::from(l)] += 1;
+                    sample.push((a as u32, b as u32));
+                }
+                let mut patterns = vec![0u64; sample.len()];
+                patterns_into(cmp, &sample, &mut patterns);
+                for &p in &patterns {
+                    for (f, c) in counts.iter_mut().enumerate().take(nf) {
+                        c[usize::from(unpack(p, f))] += 1;
                     }
-                    drawn += 1;
                 }
                 counts
             })
@@ -588,27 +594,31 @@ pub fn patterns_of(cmp: &Comparator<'_>, pairs: &[(u32, u32)]) -> Vec<u64> {
     let mut out = vec![0u64; pairs.len()];
     out.par_chunks_mut(4096)
         .zip(pairs.par_chunks(4096))
-        .for_each(|(out, pairs)| {
-            let at = |i: usize| pairs.get(i).map(|&(a, b)| (a as usize, b as usize));
-            // Whether pair i's first record differs from the pair before's
-            // (pairs come sorted, so a first record's values stay in cache
-            // over its run of pairs).
-            let fresh = |i: usize| i == 0 || pairs[i].0 != pairs[i - 1].0;
-            for (i, o) in out.iter_mut().enumerate() {
-                if let Some((a, b)) = at(i + ROWS_AHEAD) {
-                    cmp.prefetch_rows(a, b);
-                }
-                if let Some((a, b)) = at(i + HEADS_AHEAD) {
-                    cmp.prefetch_values(a, b, false, fresh(i + HEADS_AHEAD));
-                }
-                if let Some((a, b)) = at(i + TEXT_AHEAD) {
-                    cmp.prefetch_values(a, b, true, fresh(i + TEXT_AHEAD));
-                }
-                let (a, b) = pairs[i];
-                *o = cmp.pattern(a as usize, b as usize);
-            }
-        });
+        .for_each(|(out, pairs)| patterns_into(cmp, pairs, out));
     out
+}
+
+/// The pattern of each pair into `out`, on this thread, with the loads of
+/// pairs a few ahead asked for early (see the constants above).
+fn patterns_into(cmp: &Comparator<'_>, pairs: &[(u32, u32)], out: &mut [u64]) {
+    let at = |i: usize| pairs.get(i).map(|&(a, b)| (a as usize, b as usize));
+    // Whether pair i's first record differs from the pair before's (when
+    // pairs come sorted, a first record's values stay in cache over its run
+    // of pairs).
+    let fresh = |i: usize| i == 0 || pairs[i].0 != pairs[i - 1].0;
+    for (i, o) in out.iter_mut().enumerate() {
+        if let Some((a, b)) = at(i + ROWS_AHEAD) {
+            cmp.prefetch_rows(a, b);
+        }
+        if let Some((a, b)) = at(i + HEADS_AHEAD) {
+            cmp.prefetch_values(a, b, false, fresh(i + HEADS_AHEAD));
+        }
+        if let Some((a, b)) = at(i + TEXT_AHEAD) {
+            cmp.prefetch_values(a, b, true, fresh(i + TEXT_AHEAD));
+        }
+        let (a, b) = pairs[i];
+        *o = cmp.pattern(a as usize, b as usize);
+    }
 }
 
 /// Compares a dataset to a model's fields (for reuse of a saved model).
