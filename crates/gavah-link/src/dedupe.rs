@@ -16,6 +16,7 @@ use crate::pipeline::{LinkOptions, Phase, PhaseTime, Progress, link};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::sync_channel;
 use std::time::Instant;
 
 /// What to dedupe and how.
@@ -242,7 +243,6 @@ fn read_records(
     progress: &dyn Progress,
 ) -> Result<(Vec<String>, Vec<u32>), LinkError> {
     use rayon::prelude::*;
-    use std::sync::mpsc::sync_channel;
     let mut ids: Vec<String> = Vec::new();
     let mut truth_labels: FxHashMap<String, u32> = FxHashMap::default();
     let mut truth: Vec<u32> = Vec::new();
@@ -633,6 +633,47 @@ fn write_review(
     })
 }
 
+/// Parses `file` again for [`write_output`], in batches of [`READ_BATCH`]
+/// rows sent to `full`, as bytes: the file was checked as UTF-8 when it was
+/// read the first time. `first` is the number of rows before the file, for
+/// error messages. Stops when the receiver is gone (it failed itself).
+fn reparse(
+    file: &Path,
+    first: u64,
+    full: &std::sync::mpsc::SyncSender<Result<Vec<csv::ByteRecord>, LinkError>>,
+    empty: &std::sync::mpsc::Receiver<Vec<csv::ByteRecord>>,
+) {
+    let mut reader = match open(file) {
+        Ok(reader) => reader,
+        Err(e) => {
+            let _ = full.send(Err(e));
+            return;
+        }
+    };
+    let mut row = first;
+    loop {
+        let mut batch = empty.try_recv().unwrap_or_default();
+        batch.resize_with(READ_BATCH, csv::ByteRecord::new);
+        let mut filled = 0;
+        while filled < READ_BATCH {
+            match reader.read_byte_record(&mut batch[filled]) {
+                Ok(true) => filled += 1,
+                Ok(false) => break,
+                Err(e) => {
+                    let _ = full.send(Err(csv_error(file, row + filled as u64 + 2, &e)));
+                    return;
+                }
+            }
+        }
+        row += filled as u64;
+        batch.truncate(filled);
+        let done = filled < READ_BATCH;
+        if (filled > 0 && full.send(Ok(batch)).is_err()) || done {
+            return;
+        }
+    }
+}
+
 fn write_output(
     opts: &DedupeOptions,
     files: &[&Path],
@@ -665,21 +706,27 @@ fn write_output(
             || file.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
-        let mut reader = open(file)?;
-        // Bytes as they were read: the file was checked as UTF-8 when it
-        // was read the first time.
-        let mut record = csv::ByteRecord::new();
         let extra: &[&str] = if link { &[&label] } else { &[] };
-        while reader
-            .read_byte_record(&mut record)
-            .map_err(|e| csv_error(file, r as u64 + 2, &e))?
-        {
-            let cid = ids.get(cluster_of[r] as usize).map_or("", String::as_str);
-            let added = std::iter::once(cid).chain(extra.iter().copied());
-            w.write_record(record.iter().chain(added.map(str::as_bytes)))
-                .map_err(werr)?;
-            r += 1;
-        }
+        // One thread parses the file again while this one writes, as in
+        // `read_records`; batches go back to the parser to be reused.
+        std::thread::scope(|scope| -> Result<(), LinkError> {
+            let (full_tx, full_rx) = sync_channel::<Result<Vec<csv::ByteRecord>, LinkError>>(2);
+            let (empty_tx, empty_rx) = sync_channel::<Vec<csv::ByteRecord>>(4);
+            let first = r as u64;
+            scope.spawn(move || reparse(file, first, &full_tx, &empty_rx));
+            for batch in &full_rx {
+                let batch = batch?;
+                for record in &batch {
+                    let cid = ids.get(cluster_of[r] as usize).map_or("", String::as_str);
+                    let added = std::iter::once(cid).chain(extra.iter().copied());
+                    w.write_record(record.iter().chain(added.map(str::as_bytes)))
+                        .map_err(werr)?;
+                    r += 1;
+                }
+                let _ = empty_tx.try_send(batch);
+            }
+            Ok(())
+        })?;
     }
     let inner = w
         .into_inner()

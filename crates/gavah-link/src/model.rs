@@ -541,19 +541,21 @@ pub fn count_patterns(patterns: &[u64]) -> PatternCounts {
         })
 }
 
-/// Scores pairs: patterns once, then probabilities with TF adjustments.
+/// Scores pairs: each distinct pattern's weight once (`counts` are the
+/// patterns' [`count_patterns`], which EM has made already), then
+/// probabilities with TF adjustments.
 pub fn score_pairs(
     model: &Model,
     cmp: &Comparator<'_>,
     tf: &TermFrequencies,
     pairs: &[(u32, u32)],
     patterns: &[u64],
+    counts: &PatternCounts,
 ) -> Vec<f32> {
     let prior = model.prior();
-    // Each distinct pattern's weight, once.
-    let cache: FxHashMap<u64, f64> = count_patterns(patterns)
-        .into_keys()
-        .map(|p| (p, model.pattern_weight(p)))
+    let cache: FxHashMap<u64, f64> = counts
+        .keys()
+        .map(|&p| (p, model.pattern_weight(p)))
         .collect();
     let tf_fields: Vec<usize> = (0..model.fields.len())
         .filter(|&f| model.fields[f].term_frequency)

@@ -214,6 +214,9 @@ pub fn score(
     progress.finish();
     lap(Phase::Comparisons, &mut timings);
 
+    // Distinct patterns and their counts: EM's input, and the weights scoring
+    // computes once per pattern.
+    let counts = count_patterns(&patterns);
     let mut model = match &opts.model {
         Some(m) => {
             m.check_fits(&cmp)?;
@@ -223,7 +226,6 @@ pub fn score(
             progress.start(Phase::Em, opts.em.max_iterations.into());
             let mut m = Model::new(&cmp);
             m.estimate_u_random(&cmp, opts.u_pairs, opts.seed);
-            let counts = count_patterns(&patterns);
             // Re-estimating u needs many pairs; on a small list the sampled u
             // is the better estimate.
             let em = EmOptions {
@@ -245,8 +247,9 @@ pub fn score(
 
     progress.start(Phase::Scoring, pairs.len() as u64);
     let tf = TermFrequencies::new(&model, &cmp);
-    let probabilities = score_pairs(&model, &cmp, &tf, &pairs, &patterns);
+    let probabilities = score_pairs(&model, &cmp, &tf, &pairs, &patterns, &counts);
     drop(patterns);
+    drop(counts);
     progress.set(pairs.len() as u64);
     progress.finish();
     lap(Phase::Scoring, &mut timings);
