@@ -272,9 +272,19 @@ fn rule_keys(data: &Dataset, rule: &BlockingRule) -> Vec<u64> {
                 h.write_u64(x[0]);
             }
         }
-        Some(h.finish().max(1))
+        Some(finished(&h))
     };
     (0..data.len()).map(|r| key(r).unwrap_or(0)).collect()
+}
+
+/// A record's key from its parts' hashes, never 0 (which stands for none).
+fn finished(h: &FxHasher) -> u64 {
+    h.finish().max(1)
+}
+
+/// The pairs a block of `b` records yields in full.
+fn pairs_in(b: u64) -> u64 {
+    b * b.saturating_sub(1) / 2
 }
 
 fn id_of(data: &Dataset, c: usize, r: usize) -> Option<usize> {
@@ -421,7 +431,7 @@ fn rule_pairs(
     for block in keyed.chunk_by(|x, y| x.0 == y.0) {
         let b = block.len();
         capacity += if b <= opts.max_block {
-            b * (b - 1) / 2
+            pairs_in(b as u64) as usize
         } else {
             b * opts.window
         };
@@ -680,10 +690,10 @@ fn one_column_cost(data: &Dataset, rule: &BlockingRule) -> Option<u64> {
         if let Some(h) = value_part_hash(part, v) {
             let mut key = FxHasher::default();
             key.write_u64(h);
-            *sizes.entry(key.finish().max(1)).or_default() += u64::from(count);
+            *sizes.entry(finished(&key)).or_default() += u64::from(count);
         }
     }
-    Some(sizes.values().map(|&b| b * b.saturating_sub(1) / 2).sum())
+    Some(sizes.values().map(|&b| pairs_in(b)).sum())
 }
 
 /// The pairs a rule's keys would yield in full (Σ b(b−1)/2 over block sizes
@@ -692,8 +702,7 @@ fn block_sizes(keyed: &[(u64, u32)], max_block: usize) -> (u64, rustc_hash::FxHa
     let mut oversized = rustc_hash::FxHashSet::default();
     let mut total = 0u64;
     for block in keyed.chunk_by(|x, y| x.0 == y.0) {
-        let b = block.len() as u64;
-        total += b * (b - 1) / 2;
+        total += pairs_in(block.len() as u64);
         if block.len() > max_block {
             oversized.insert(block[0].0);
         }

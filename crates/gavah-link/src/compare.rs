@@ -24,11 +24,8 @@ pub fn jaro_winkler(a: &str, b: &str) -> f64 {
         if a.is_empty() || b.is_empty() {
             return if a.len() == b.len() { 1.0 } else { 0.0 };
         }
-        let lane = u8x16::new(lane);
-        let valid = (1u64 << b.len()) - 1;
-        return jaro_winkler_masks(a, b, |c| {
-            u64::from(lane.simd_eq(u8x16::splat(c)).to_bitmask()) & valid
-        });
+        let occurrences = Occurrences::one_lane(lane, b.len());
+        return jaro_winkler_masks(a, b, |c| occurrences.of(c));
     }
     if a.is_ascii() && b.is_ascii() && a.len() <= 64 && b.len() <= 64 {
         return jaro_winkler_ascii(a.as_bytes(), b.as_bytes());
@@ -86,7 +83,7 @@ pub(crate) fn same(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     a.len() == b.len()
         && if a.len() <= 16 {
-            lane_of(a) == lane_of(b)
+            lane_bits(a) == lane_bits(b)
         } else {
             a == b
         }
@@ -122,6 +119,18 @@ impl Occurrences {
             } else {
                 (1u64 << hay.len()) - 1
             },
+        }
+    }
+
+    /// A string of `len` ≤ 16 bytes already in a lane (see [`short_ascii`]).
+    #[inline(always)]
+    fn one_lane(lane: [u8; 16], len: usize) -> Occurrences {
+        let mut lanes = [u8x16::default(); 4];
+        lanes[0] = u8x16::new(lane);
+        Occurrences {
+            lanes,
+            wide: false,
+            valid: (1u64 << len) - 1,
         }
     }
 
@@ -224,11 +233,8 @@ pub fn levenshtein(a: &str, b: &str) -> usize {
 /// strings up to 64 bytes.
 pub fn damerau(a: &str, b: &str) -> usize {
     if let Some((lane, _)) = short_ascii(a, b) {
-        let lane = u8x16::new(lane);
-        let valid = (1u64 << a.len()) - 1;
-        return osa_masks(a.as_bytes(), b.as_bytes(), |c| {
-            u64::from(lane.simd_eq(u8x16::splat(c)).to_bitmask()) & valid
-        });
+        let occurrences = Occurrences::one_lane(lane, a.len());
+        return osa_masks(a.as_bytes(), b.as_bytes(), |c| occurrences.of(c));
     }
     if a.is_ascii() && b.is_ascii() && a.len() <= 64 {
         return osa_ascii(a.as_bytes(), b.as_bytes());
@@ -802,6 +808,7 @@ struct Memo {
 }
 
 impl Memo {
+    /// The cell of a pair of value ids.
     fn cell(&self, ia: u32, ib: u32) -> &std::sync::atomic::AtomicU8 {
         &self.cells[ia as usize * self.values + ib as usize]
     }
@@ -958,6 +965,9 @@ impl<'a> Comparator<'a> {
     /// the first stage of prefetching a pair (see [`prefetch`]).
     pub fn prefetch_rows(&self, a: usize, b: usize) {
         let width = self.fields.len();
+        if width == 0 {
+            return;
+        }
         for r in [a, b] {
             prefetch(&self.ids[r * width]);
             prefetch(&self.ids[r * width + width - 1]);

@@ -34,6 +34,16 @@ const PRECISIONS: [DatePrecision; 4] = [
     DatePrecision::Unknown,
 ];
 
+/// How many strings a value of a kind keeps in the text buffer.
+fn string_count(kind: FieldKind) -> usize {
+    match kind {
+        FieldKind::GivenName | FieldKind::Surname | FieldKind::FullName => 3,
+        FieldKind::Place => 2,
+        FieldKind::Date | FieldKind::Number | FieldKind::Text => 1,
+        FieldKind::Age | FieldKind::Ignore => 0,
+    }
+}
+
 /// One column's values, packed. Built only when every value has the shape its
 /// kind prepares and the text fits 32-bit offsets; otherwise the comparator
 /// reads the [`Value`]s.
@@ -55,14 +65,13 @@ impl Packed {
         for v in &col.values {
             let mut h = Head::default();
             let strings: [&str; 3];
-            let count = match (col.kind, v) {
+            match (col.kind, v) {
                 (
                     FieldKind::GivenName | FieldKind::Surname | FieldKind::FullName,
                     Value::Name(n),
                 ) => {
                     h.0[4] = u32::try_from(n.tokens.len()).ok()?;
                     strings = [&n.original, &n.key, &n.phonetic];
-                    3
                 }
                 (FieldKind::Date, Value::Date(d)) => {
                     // Any i32 is a day (1969-12-31 is -1): whether there is
@@ -72,7 +81,6 @@ impl Packed {
                     h.0[3] = d.year as u32;
                     h.0[4] = PRECISIONS.iter().position(|&p| p == d.precision)? as u32;
                     strings = [&d.digits, "", ""];
-                    1
                 }
                 (FieldKind::Place, Value::Place(pl)) => {
                     h.0[3] = pl.city.unwrap_or(NONE);
@@ -82,19 +90,17 @@ impl Packed {
                     }
                     h.0[4] = u32::from(pl.province.is_some());
                     strings = [&pl.key, pl.province.as_deref().unwrap_or(""), ""];
-                    2
                 }
                 (FieldKind::Number | FieldKind::Text, Value::Text(t)) => {
                     strings = [t, "", ""];
-                    1
                 }
                 (FieldKind::Age, Value::Age(a)) => {
                     h.0[0] = *a as u32;
                     strings = ["", "", ""];
-                    0
                 }
                 _ => return None,
             };
+            let count = string_count(col.kind);
             for (i, s) in strings.iter().take(count).enumerate() {
                 h.0[i] = u32::try_from(p.text.len()).ok()?;
                 p.text.push_str(s);
@@ -161,12 +167,10 @@ impl Packed {
     /// last byte: a value's strings may cross a cache line). Reads the head.
     pub(crate) fn prefetch_text(&self, id: u32) {
         let h = &self.heads[id as usize];
-        let count = match self.kind {
-            FieldKind::GivenName | FieldKind::Surname | FieldKind::FullName => 3,
-            FieldKind::Place => 2,
-            FieldKind::Date | FieldKind::Number | FieldKind::Text => 1,
-            FieldKind::Age | FieldKind::Ignore => return,
-        };
+        let count = string_count(self.kind);
+        if count == 0 {
+            return;
+        }
         let text = self.text.as_bytes();
         let (start, end) = (h.0[0] as usize, h.0[count] as usize);
         if end > start {
