@@ -484,9 +484,7 @@ pub fn candidate_pairs(
 ) -> (Vec<Pair>, BlockingReport) {
     let n = data.len();
     let budget = (opts.pair_budget_per_record * n as f64) as u64;
-    let clock = std::time::Instant::now();
-    let lap =
-        |stage: &str| tracing::debug!(stage, seconds = clock.elapsed().as_secs_f64(), "blocking");
+    let lap = crate::pipeline::stage_clock("blocking");
     // Per rule: its keys, its records sorted by key, and its plan: whether it
     // is skipped (with the pairs it would have cost) and which keys name
     // oversized blocks. A pair counts as already yielded by an earlier rule

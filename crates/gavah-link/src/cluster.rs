@@ -193,9 +193,7 @@ pub fn cluster(
         cannot[a as usize].push(b);
         cannot[b as usize].push(a);
     }
-    let clock = std::time::Instant::now();
-    let lap =
-        |stage: &str| tracing::debug!(stage, seconds = clock.elapsed().as_secs_f64(), "clustering");
+    let lap = crate::pipeline::stage_clock("clustering");
     let adjacency = Adjacency::new(n, pairs, probs);
     lap("adjacency");
     let mut order: Vec<usize> = (0..pairs.len())

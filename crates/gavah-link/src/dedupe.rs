@@ -309,21 +309,16 @@ fn parse_file(
     full: &std::sync::mpsc::SyncSender<Result<Batch, LinkError>>,
     empty: &std::sync::mpsc::Receiver<Vec<csv::StringRecord>>,
 ) -> Result<(), LinkError> {
-    let mut reader = open(file)?;
-    let mut row = 1u64;
-    loop {
-        let mut batch = empty.try_recv().unwrap_or_default();
-        batch.resize_with(READ_BATCH, csv::StringRecord::new);
-        let first_row = row + 1;
-        let mut filled = 0;
-        while filled < READ_BATCH {
-            let record = &mut batch[filled];
-            match reader.read_record(record) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => return Err(csv_error(file, row + 1, &e)),
+    let rows = read_in_batches(
+        file,
+        empty,
+        |reader, record: &mut csv::StringRecord, row| {
+            if !reader
+                .read_record(record)
+                .map_err(|e| csv_error(file, row, &e))?
+            {
+                return Ok(false);
             }
-            row += 1;
             if record.len() != width {
                 return Err(LinkError::Ragged {
                     path: file.to_path_buf(),
@@ -332,21 +327,46 @@ fn parse_file(
                     found: record.len(),
                 });
             }
+            Ok(true)
+        },
+        |first_row, batch| full.send(Ok((source, first_row, batch))).is_ok(),
+    )?;
+    if rows == 0 {
+        return Err(LinkError::Empty {
+            path: file.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
+/// Reads `file`'s records in batches of [`READ_BATCH`], reusing the vectors
+/// that come back on `empty`: the loop both parsing threads run. `read`
+/// fills one record, given the row it is in the file (the header is row 1),
+/// and says whether there was one; `send` takes each batch that holds
+/// records, with its first record's row, and says whether to go on (not when
+/// the receiver is gone, having stopped on an error of its own). Returns how
+/// many records were read.
+fn read_in_batches<T: Default>(
+    file: &Path,
+    empty: &std::sync::mpsc::Receiver<Vec<T>>,
+    mut read: impl FnMut(&mut csv::Reader<std::fs::File>, &mut T, u64) -> Result<bool, LinkError>,
+    mut send: impl FnMut(u64, Vec<T>) -> bool,
+) -> Result<u64, LinkError> {
+    let mut reader = open(file)?;
+    let mut row = 1u64;
+    loop {
+        let mut batch = empty.try_recv().unwrap_or_default();
+        batch.resize_with(READ_BATCH, T::default);
+        let first_row = row + 1;
+        let mut filled = 0;
+        while filled < READ_BATCH && read(&mut reader, &mut batch[filled], row + 1)? {
+            row += 1;
             filled += 1;
-        }
-        if filled == 0 && row == 1 {
-            return Err(LinkError::Empty {
-                path: file.to_path_buf(),
-            });
         }
         batch.truncate(filled);
         let done = filled < READ_BATCH;
-        if filled > 0 && full.send(Ok((source, first_row, batch))).is_err() {
-            // The reader stopped on an error of its own.
-            return Ok(());
-        }
-        if done {
-            return Ok(());
+        if (filled > 0 && !send(first_row, batch)) || done {
+            return Ok(row - 1);
         }
     }
 }
@@ -633,44 +653,25 @@ fn write_review(
     })
 }
 
-/// Parses `file` again for [`write_output`], in batches of [`READ_BATCH`]
-/// rows sent to `full`, as bytes: the file was checked as UTF-8 when it was
-/// read the first time. `first` is the number of rows before the file, for
-/// error messages. Stops when the receiver is gone (it failed itself).
+/// Parses `file` again for [`write_output`], in batches sent to `full`, as
+/// bytes: the file was checked as UTF-8 when it was read the first time.
 fn reparse(
     file: &Path,
-    first: u64,
     full: &std::sync::mpsc::SyncSender<Result<Vec<csv::ByteRecord>, LinkError>>,
     empty: &std::sync::mpsc::Receiver<Vec<csv::ByteRecord>>,
 ) {
-    let mut reader = match open(file) {
-        Ok(reader) => reader,
-        Err(e) => {
-            let _ = full.send(Err(e));
-            return;
-        }
-    };
-    let mut row = first;
-    loop {
-        let mut batch = empty.try_recv().unwrap_or_default();
-        batch.resize_with(READ_BATCH, csv::ByteRecord::new);
-        let mut filled = 0;
-        while filled < READ_BATCH {
-            match reader.read_byte_record(&mut batch[filled]) {
-                Ok(true) => filled += 1,
-                Ok(false) => break,
-                Err(e) => {
-                    let _ = full.send(Err(csv_error(file, row + filled as u64 + 2, &e)));
-                    return;
-                }
-            }
-        }
-        row += filled as u64;
-        batch.truncate(filled);
-        let done = filled < READ_BATCH;
-        if (filled > 0 && full.send(Ok(batch)).is_err()) || done {
-            return;
-        }
+    let read = read_in_batches(
+        file,
+        empty,
+        |reader, record, row| {
+            reader
+                .read_byte_record(record)
+                .map_err(|e| csv_error(file, row, &e))
+        },
+        |_, batch| full.send(Ok(batch)).is_ok(),
+    );
+    if let Err(e) = read {
+        let _ = full.send(Err(e));
     }
 }
 
@@ -712,8 +713,7 @@ fn write_output(
         std::thread::scope(|scope| -> Result<(), LinkError> {
             let (full_tx, full_rx) = sync_channel::<Result<Vec<csv::ByteRecord>, LinkError>>(2);
             let (empty_tx, empty_rx) = sync_channel::<Vec<csv::ByteRecord>>(4);
-            let first = r as u64;
-            scope.spawn(move || reparse(file, first, &full_tx, &empty_rx));
+            scope.spawn(move || reparse(file, &full_tx, &empty_rx));
             for batch in &full_rx {
                 let batch = batch?;
                 for record in &batch {

@@ -199,7 +199,6 @@ impl Model {
         if n < 2 {
             return;
         }
-        let nf = self.fields.len();
         let chunks = 16u64;
         let per_chunk = pairs.div_ceil(chunks);
         let counts: Vec<Vec<Vec<u64>>> = (0..chunks)
@@ -225,7 +224,7 @@ impl Model {
                 let mut patterns = vec![0u64; sample.len()];
                 patterns_into(cmp, &sample, &mut patterns);
                 for &p in &patterns {
-                    for (f, c) in counts.iter_mut().enumerate().take(nf) {
+                    for (f, c) in counts.iter_mut().enumerate() {
                         c[usize::from(unpack(p, f))] += 1;
                     }
                 }

@@ -50,6 +50,20 @@ pub trait Progress: Sync {
     fn finish(&self) {}
 }
 
+/// Logs at debug level, at each named stage of a phase, the seconds since
+/// the clock was made (`GAVAH_LOG=gavah_link=debug`).
+pub(crate) fn stage_clock(phase: &'static str) -> impl Fn(&str) {
+    let clock = Instant::now();
+    move |stage| {
+        tracing::debug!(
+            phase,
+            stage,
+            seconds = clock.elapsed().as_secs_f64(),
+            "stage"
+        )
+    }
+}
+
 /// Progress that goes nowhere.
 pub struct NoProgress;
 impl Progress for NoProgress {}
